@@ -1,0 +1,148 @@
+package dev.usp4j.tensor;
+
+import dev.usp4j.tensor.random.Distribution;
+
+/**
+ * The primitive operations a device implements; the seam where a second device (CUDA) plugs in.
+ *
+ * <p>{@link NDArray} does all the shape work (broadcasting, dim wrapping, output shapes, dtype promotion, checks
+ * with clear errors) and calls these methods with outputs already allocated on this backend. A backend therefore
+ * only computes. Conventions every implementation keeps:
+ * <ul>
+ *   <li>Outputs ({@code out}, {@code values}, ...) are freshly allocated and contiguous unless a method says
+ *       otherwise; in-place callers pass an input as {@code out} only to the elementwise methods, which must
+ *       support that aliasing when the two have the same layout.</li>
+ *   <li>The elementwise, copy, reduction and matmul methods accept inputs of any strides, including stride 0 for
+ *       broadcast dims. The others (norms, softmax, conv, pooling, interpolation, pad, sort, index) receive
+ *       contiguous inputs.</li>
+ *   <li>Float kernels see only F32 inputs (NDArray converts BF16/F16 first); integer kernels I32/I64.</li>
+ *   <li>Results are deterministic and independent of thread count.</li>
+ * </ul>
+ * The CPU backend is the reference; every other backend is tested against it on random inputs.
+ */
+public interface Backend {
+
+    /** The device this backend computes on. */
+    Device device();
+
+    /** A zero-filled storage of {@code size} elements. */
+    Storage allocate(DType dtype, int size);
+
+    /** Copies a CPU storage to this device (the CPU backend returns it unchanged). */
+    Storage fromHost(Storage host);
+
+    /** Copies a storage of this device to the CPU (the CPU backend returns it unchanged). */
+    Storage toHost(Storage storage);
+
+    // ---- data movement ------------------------------------------------------------------------------------
+
+    /** dst[i] = convert(src[i]) for same-shaped arrays of any dtypes and strides; dst may be a strided view. */
+    void copy(NDArray src, NDArray dst);
+
+    /** Sets every element of {@code dst} (any strides) to {@code value} converted to its dtype. */
+    void fill(NDArray dst, double value);
+
+    /** out[i] = start + i·step for a contiguous 1-D out (computed in double, then converted). */
+    void arange(double start, double step, NDArray out);
+
+    /**
+     * Fills a contiguous {@code out} from the Philox stream of {@code seed} starting at block {@code firstBlock}
+     * (see {@link Distribution} for how each element is defined).
+     */
+    void random(Distribution distribution, double a, double b, long seed, long firstBlock, NDArray out);
+
+    // ---- elementwise --------------------------------------------------------------------------------------
+
+    /** out = op(x; p0, p1), same shape. */
+    void unary(UnaryOp op, NDArray x, float p0, float p1, NDArray out);
+
+    /** out = a op b; a and b are already broadcast to out's shape (stride-0 views). */
+    void binary(BinaryOp op, NDArray a, NDArray b, NDArray out);
+
+    /** out (BOOL) = a op b, operands broadcast to out's shape. */
+    void compare(CompareOp op, NDArray a, NDArray b, NDArray out);
+
+    /** out = cond ? a : b, all broadcast to out's shape. */
+    void where(NDArray cond, NDArray a, NDArray b, NDArray out);
+
+    // ---- reductions and scans -----------------------------------------------------------------------------
+
+    /** Reduces x over the dims flagged in {@code reduced}; out has x's rank with those dims of extent 1. */
+    void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out);
+
+    /** Variance with the given correction (N − correction in the denominator) over the flagged dims. */
+    void variance(NDArray x, boolean[] reduced, double correction, NDArray out);
+
+    /**
+     * Max (or min) over one dim with the index of the first extreme; values and indices (I64) have x's rank with
+     * that dim of extent 1. NaN counts as the extreme, as in PyTorch.
+     */
+    void argReduce(boolean max, NDArray x, int dim, NDArray values, NDArray indices);
+
+    /** Inclusive running sum (or product) along dim; x contiguous. */
+    void cumulative(boolean product, NDArray x, int dim, NDArray out);
+
+    /** Softmax (or log-softmax) along dim, computed stably; x contiguous. */
+    void softmax(NDArray x, int dim, boolean log, NDArray out);
+
+    // ---- linear algebra, norms, convolution ---------------------------------------------------------------
+
+    /** out[b] = a[b] · b[b] for a [B,M,K], b [B,K,N] of any strides, out [B,M,N] contiguous. */
+    void matmul(NDArray a, NDArray b, NDArray out);
+
+    /**
+     * LayerNorm over the last {@code x.numel()/rows} elements of each of {@code rows} rows: x contiguous,
+     * weight/bias (nullable) of that size. Also writes each row's mean and 1/sqrt(var+eps) (F32, [rows]), which
+     * the backward pass reuses.
+     */
+    void layerNorm(NDArray x, int rows, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
+                   NDArray rstd);
+
+    /**
+     * GroupNorm of x [N, C, *] (contiguous) in {@code groups} groups, per-channel weight/bias (nullable); writes
+     * mean and rstd of shape [N, groups].
+     */
+    void groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
+                   NDArray rstd);
+
+    /** conv2d of x [N,Cin,H,W] with w [Cout,Cin/groups,kH,kW] and optional bias [Cout]; all contiguous. */
+    void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out);
+
+    /** conv_transpose2d of x [N,Cin,H,W] with w [Cin,Cout/groups,kH,kW] and optional bias [Cout]. */
+    void convTranspose2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out);
+
+    // ---- resampling ----------------------------------------------------------------------------------------
+
+    /**
+     * Resizes the last two dims of x [N,C,H,W] into out's. {@code scaleH/scaleW} are the source-per-destination
+     * ratios PyTorch uses (in/out, or 1/scale_factor when one was given).
+     */
+    void interpolate(NDArray x, InterpolationMode mode, boolean alignCorners, double scaleH, double scaleW,
+                     NDArray out);
+
+    /** avg_pool2d of x [N,C,H,W]. */
+    void avgPool2d(NDArray x, Pool2dSpec spec, NDArray out);
+
+    /**
+     * Pads the trailing dims of x: {@code pads} in F.pad's order (last dim's left, right, then the dim before ...).
+     * CONSTANT pads may be negative (cropping).
+     */
+    void pad(NDArray x, int[] pads, PadMode mode, double value, NDArray out);
+
+    // ---- indexing and sorting ------------------------------------------------------------------------------
+
+    /** out = x selected along dim by a 1-D index (I32 or I64, validated in range by the caller). */
+    void indexSelect(NDArray x, int dim, NDArray index, NDArray out);
+
+    /** out[...i_dim...] = x[...index[...]...] along dim (torch.gather); index same shape as out. */
+    void gather(NDArray x, int dim, NDArray index, NDArray out);
+
+    /** self[...index[...]...] += src[...] along dim, in place on the contiguous {@code self}. */
+    void scatterAdd(NDArray self, int dim, NDArray index, NDArray src);
+
+    /** Sorts along dim (stable; NaN last when ascending, first when descending); indices I64. */
+    void sort(NDArray x, int dim, boolean descending, NDArray values, NDArray indices);
+
+    /** The k largest (or smallest) along dim, sorted by value when {@code sorted}; indices I64. */
+    void topk(NDArray x, int k, int dim, boolean largest, boolean sorted, NDArray values, NDArray indices);
+}

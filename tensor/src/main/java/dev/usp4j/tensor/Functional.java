@@ -1,0 +1,284 @@
+package dev.usp4j.tensor;
+
+import java.util.Arrays;
+
+/**
+ * The neural-network ops of {@code torch.nn.functional} over {@link NDArray}s: convolutions, normalisations,
+ * resampling, pooling and padding. Each checks shapes and geometry against PyTorch's rules, with errors that name
+ * the op and the shapes, and calls one backend kernel on contiguous F32 inputs.
+ */
+public final class Functional {
+    private Functional() {
+    }
+
+    private static NDArray f32(String op, NDArray x) {
+        if (x == null) {
+            return null;
+        }
+        if (!x.dtype().isFloating()) {
+            throw new IllegalArgumentException(op + ": needs floating arrays, got " + x.dtype() + " of shape "
+                    + Shape.str(x.shape()));
+        }
+        return Elementwise.asCompute(x, DType.F32).contiguous();
+    }
+
+    private static void sameDevice(String op, NDArray x, NDArray... others) {
+        for (NDArray o : others) {
+            if (o != null) {
+                Elementwise.checkDevices(op, x, o);
+            }
+        }
+    }
+
+    /** A 4-D view of a batched [N,C,H,W] or unbatched [C,H,W] input. */
+    private static NDArray batched4d(String op, NDArray x) {
+        if (x.rank() == 3) {
+            return x.unsqueeze(0);
+        }
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException(op + ": expects a 3-D (C,H,W) or 4-D (N,C,H,W) input, got shape "
+                    + Shape.str(x.shape()));
+        }
+        return x;
+    }
+
+    private static NDArray unbatch(NDArray in, NDArray out) {
+        return in.rank() == 3 ? out.squeeze(0) : out;
+    }
+
+    /** 2-D convolution (F.conv2d); bias may be null. */
+    public static NDArray conv2d(NDArray input, NDArray weight, NDArray bias, Conv2dSpec spec) {
+        String op = "conv2d";
+        sameDevice(op, input, weight, bias);
+        NDArray x = f32(op, batched4d(op, input));
+        NDArray w = f32(op, weight);
+        if (w.rank() != 4) {
+            throw new IllegalArgumentException(op + ": weight must be 4-D (Cout, Cin/groups, kH, kW), got shape "
+                    + Shape.str(w.shape()));
+        }
+        int g = spec.groups();
+        int cin = x.size(1);
+        int cout = w.size(0);
+        if (cin % g != 0 || cout % g != 0 || w.size(1) * g != cin) {
+            throw new IllegalArgumentException(op + ": input of shape " + Shape.str(input.shape()) + " has " + cin
+                    + " channels; weight of shape " + Shape.str(w.shape()) + " with groups=" + g + " expects "
+                    + w.size(1) * g + " (and Cout divisible by groups)");
+        }
+        checkBias(op, bias, cout);
+        int oh = spec.convOutH(x.size(2), w.size(2));
+        int ow = spec.convOutW(x.size(3), w.size(3));
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException(op + ": input of shape " + Shape.str(input.shape())
+                    + " is too small for kernel " + w.size(2) + "x" + w.size(3) + " with " + spec
+                    + " (output would be " + oh + "x" + ow + ")");
+        }
+        NDArray out = Creation.empty(DType.F32, x.device(), x.size(0), cout, oh, ow);
+        x.backend().conv2d(x, w, f32(op, bias), spec, out);
+        return unbatch(input, out);
+    }
+
+    /** 2-D transposed convolution (F.conv_transpose2d); weight is [Cin, Cout/groups, kH, kW]. */
+    public static NDArray convTranspose2d(NDArray input, NDArray weight, NDArray bias, Conv2dSpec spec) {
+        String op = "conv_transpose2d";
+        sameDevice(op, input, weight, bias);
+        NDArray x = f32(op, batched4d(op, input));
+        NDArray w = f32(op, weight);
+        if (w.rank() != 4) {
+            throw new IllegalArgumentException(op + ": weight must be 4-D (Cin, Cout/groups, kH, kW), got shape "
+                    + Shape.str(w.shape()));
+        }
+        int g = spec.groups();
+        int cin = x.size(1);
+        if (w.size(0) != cin || cin % g != 0) {
+            throw new IllegalArgumentException(op + ": input of shape " + Shape.str(input.shape()) + " has " + cin
+                    + " channels; weight of shape " + Shape.str(w.shape()) + " expects " + w.size(0)
+                    + " (divisible by groups=" + g + ")");
+        }
+        if (spec.outputPaddingH() >= Math.max(spec.strideH(), spec.dilationH())
+                || spec.outputPaddingW() >= Math.max(spec.strideW(), spec.dilationW())) {
+            throw new IllegalArgumentException(op + ": output padding must be smaller than either stride or"
+                    + " dilation, got " + spec);
+        }
+        int cout = w.size(1) * g;
+        checkBias(op, bias, cout);
+        int oh = spec.transposedOutH(x.size(2), w.size(2));
+        int ow = spec.transposedOutW(x.size(3), w.size(3));
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException(op + ": output size " + oh + "x" + ow + " is not positive for input "
+                    + Shape.str(input.shape()) + " and " + spec);
+        }
+        NDArray out = Creation.empty(DType.F32, x.device(), x.size(0), cout, oh, ow);
+        x.backend().convTranspose2d(x, w, f32(op, bias), spec, out);
+        return unbatch(input, out);
+    }
+
+    private static void checkBias(String op, NDArray bias, int cout) {
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != cout)) {
+            throw new IllegalArgumentException(op + ": bias must have shape [" + cout + "], got "
+                    + Shape.str(bias.shape()));
+        }
+    }
+
+    /** F.layer_norm over the trailing {@code normalizedShape}; weight and bias may be null. */
+    public static NDArray layerNorm(NDArray x, int[] normalizedShape, NDArray weight, NDArray bias, double eps) {
+        return layerNormWithStats(x, normalizedShape, weight, bias, eps).out();
+    }
+
+    /** LayerNorm that also returns the per-row mean and rstd, shaped like x's leading dims. */
+    public static NormResult layerNormWithStats(NDArray x, int[] normalizedShape, NDArray weight, NDArray bias,
+                                                double eps) {
+        String op = "layer_norm";
+        sameDevice(op, x, weight, bias);
+        int k = normalizedShape.length;
+        int[] s = x.shape();
+        if (k == 0 || k > s.length
+                || !Arrays.equals(Arrays.copyOfRange(s, s.length - k, s.length), normalizedShape)) {
+            throw new IllegalArgumentException(op + ": normalized_shape " + Arrays.toString(normalizedShape)
+                    + " must be the trailing dims of the input's shape " + Shape.str(s));
+        }
+        for (NDArray p : new NDArray[] {weight, bias}) {
+            if (p != null && !Arrays.equals(p.shape(), normalizedShape)) {
+                throw new IllegalArgumentException(op + ": weight and bias must have shape "
+                        + Arrays.toString(normalizedShape) + ", got " + Shape.str(p.shape()));
+            }
+        }
+        NDArray xc = f32(op, x);
+        int cols = Shape.numel(normalizedShape);
+        int rows = cols == 0 ? 0 : xc.numel() / cols;
+        int[] lead = Arrays.copyOf(s, s.length - k);
+        NDArray out = Creation.empty(DType.F32, x.device(), s);
+        NDArray mean = Creation.empty(DType.F32, x.device(), lead);
+        NDArray rstd = Creation.empty(DType.F32, x.device(), lead);
+        x.backend().layerNorm(xc, rows, f32(op, weight), f32(op, bias), (float) eps, out, mean, rstd);
+        return new NormResult(out, mean, rstd);
+    }
+
+    /** F.group_norm of x [N, C, *]; weight and bias [C] may be null. */
+    public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
+        return groupNormWithStats(x, groups, weight, bias, eps).out();
+    }
+
+    /** GroupNorm that also returns mean and rstd of shape [N, groups]. */
+    public static NormResult groupNormWithStats(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
+        String op = "group_norm";
+        sameDevice(op, x, weight, bias);
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException(op + ": expects an input of shape (N, C, *), got "
+                    + Shape.str(x.shape()));
+        }
+        int c = x.size(1);
+        if (groups <= 0 || c % groups != 0) {
+            throw new IllegalArgumentException(op + ": " + c + " channels (shape " + Shape.str(x.shape())
+                    + ") are not divisible into " + groups + " groups");
+        }
+        for (NDArray p : new NDArray[] {weight, bias}) {
+            if (p != null && (p.rank() != 1 || p.size(0) != c)) {
+                throw new IllegalArgumentException(op + ": weight and bias must have shape [" + c + "], got "
+                        + Shape.str(p.shape()));
+            }
+        }
+        NDArray xc = f32(op, x);
+        NDArray out = Creation.empty(DType.F32, x.device(), x.shape());
+        NDArray mean = Creation.empty(DType.F32, x.device(), x.size(0), groups);
+        NDArray rstd = Creation.empty(DType.F32, x.device(), x.size(0), groups);
+        x.backend().groupNorm(xc, groups, f32(op, weight), f32(op, bias), (float) eps, out, mean, rstd);
+        return new NormResult(out, mean, rstd);
+    }
+
+    /** F.interpolate to an output size (mode NEAREST, BILINEAR or BICUBIC) of x [N,C,H,W] or [C,H,W]. */
+    public static NDArray interpolate(NDArray x, int outH, int outW, InterpolationMode mode, boolean alignCorners) {
+        NDArray x4 = batched4d("interpolate", x);
+        return resample(x, x4, outH, outW, (double) x4.size(2) / outH, (double) x4.size(3) / outW, mode,
+                alignCorners);
+    }
+
+    /**
+     * F.interpolate by scale factors: the output is floor(in·scale), and the coordinate mapping uses 1/scale as
+     * PyTorch does when {@code recompute_scale_factor} is not set.
+     */
+    public static NDArray interpolate(NDArray x, double scaleH, double scaleW, InterpolationMode mode,
+                                      boolean alignCorners) {
+        if (!(scaleH > 0) || !(scaleW > 0)) {
+            throw new IllegalArgumentException("interpolate: scale factors must be positive, got " + scaleH + ", "
+                    + scaleW);
+        }
+        NDArray x4 = batched4d("interpolate", x);
+        int oh = (int) Math.floor(x4.size(2) * scaleH);
+        int ow = (int) Math.floor(x4.size(3) * scaleW);
+        return resample(x, x4, oh, ow, 1 / scaleH, 1 / scaleW, mode, alignCorners);
+    }
+
+    private static NDArray resample(NDArray input, NDArray x4, int oh, int ow, double sh, double sw,
+                                    InterpolationMode mode, boolean alignCorners) {
+        String op = "interpolate";
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException(op + ": output size " + oh + "x" + ow + " must be positive (input "
+                    + Shape.str(input.shape()) + ")");
+        }
+        if (alignCorners && mode == InterpolationMode.NEAREST) {
+            throw new IllegalArgumentException(op + ": align_corners only applies to BILINEAR and BICUBIC");
+        }
+        NDArray xc = f32(op, x4);
+        NDArray out = Creation.empty(DType.F32, xc.device(), xc.size(0), xc.size(1), oh, ow);
+        xc.backend().interpolate(xc, mode, alignCorners, sh, sw, out);
+        return unbatch(input, out);
+    }
+
+    /** F.avg_pool2d of x [N,C,H,W] or [C,H,W]. */
+    public static NDArray avgPool2d(NDArray x, Pool2dSpec spec) {
+        String op = "avg_pool2d";
+        NDArray x4 = f32(op, batched4d(op, x));
+        int oh = spec.outH(x4.size(2));
+        int ow = spec.outW(x4.size(3));
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException(op + ": input of shape " + Shape.str(x.shape()) + " is too small for "
+                    + spec + " (output would be " + oh + "x" + ow + ")");
+        }
+        NDArray out = Creation.empty(DType.F32, x4.device(), x4.size(0), x4.size(1), oh, ow);
+        x4.backend().avgPool2d(x4, spec, out);
+        return unbatch(x, out);
+    }
+
+    /** F.pad: {@code pads} are (left, right) of the last dim, then of the dim before, and so on. */
+    public static NDArray pad(NDArray x, int[] pads, PadMode mode, double value) {
+        String op = "pad";
+        if (pads.length % 2 != 0 || pads.length / 2 > x.rank()) {
+            throw new IllegalArgumentException(op + ": padding " + Arrays.toString(pads) + " must have an even"
+                    + " length of at most 2x the input's " + x.rank() + " dims (shape " + Shape.str(x.shape()) + ")");
+        }
+        int[] shape = x.shape();
+        for (int i = 0; i < pads.length / 2; i++) {
+            int d = shape.length - 1 - i;
+            int lo = pads[2 * i];
+            int hi = pads[2 * i + 1];
+            int n = x.size(d);
+            if (mode != PadMode.CONSTANT) {
+                if (lo < 0 || hi < 0) {
+                    throw new IllegalArgumentException(op + ": negative padding " + Arrays.toString(pads)
+                            + " is only allowed in CONSTANT mode");
+                }
+                int limit = mode == PadMode.REFLECT ? n - 1 : (mode == PadMode.CIRCULAR ? n : Integer.MAX_VALUE);
+                if ((lo > limit || hi > limit) || (n == 0 && (lo > 0 || hi > 0))) {
+                    throw new IllegalArgumentException(op + ": " + mode + " padding (" + lo + ", " + hi + ") of dim "
+                            + d + " must be at most " + limit + " for an extent of " + n + " (shape "
+                            + Shape.str(shape) + ")");
+                }
+            }
+            shape[d] = n + lo + hi;
+            if (shape[d] < 0) {
+                throw new IllegalArgumentException(op + ": padding " + Arrays.toString(pads)
+                        + " gives a negative extent in dim " + d + " (shape " + Shape.str(x.shape()) + ")");
+            }
+        }
+        DType t = x.dtype().isFloating() ? DType.F32 : x.dtype();
+        NDArray xc = Elementwise.asCompute(x, t).contiguous();
+        NDArray out = Creation.empty(t, x.device(), shape);
+        x.backend().pad(xc, pads.clone(), mode, value, out);
+        return out;
+    }
+
+    /** F.one_hot: a new last dim of {@code numClasses} (-1: max + 1), I64. */
+    public static NDArray oneHot(NDArray index, int numClasses) {
+        return Indexing.oneHot(index, numClasses);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.usp4j.tensor;
+
+/**
+ * The rules of index_select, gather, scatter_add, one_hot, sort and topk: index dtypes and ranks, range checks
+ * that name the offending index, output shapes; the backends then move elements.
+ */
+final class Indexing {
+    private Indexing() {
+    }
+
+    /** Checks an integer index array and that every value lies in [0, extent). */
+    static NDArray checkIndex(String op, NDArray index, int extent, String what) {
+        if (!index.dtype().isInteger()) {
+            throw new IllegalArgumentException(op + ": index must be I32 or I64, got " + index.dtype());
+        }
+        if (index.numel() > 0) {
+            long lo = (long) index.min().item();
+            long hi = (long) index.max().item();
+            if (lo < 0 || hi >= extent) {
+                throw new IndexOutOfBoundsException(op + ": index " + (lo < 0 ? lo : hi) + " is out of bounds for "
+                        + what + " of extent " + extent);
+            }
+        }
+        return index;
+    }
+
+    static NDArray indexSelect(NDArray x, int dim, NDArray index) {
+        Elementwise.checkDevices("index_select", x, index);
+        if (index.rank() > 1) {
+            throw new IllegalArgumentException("index_select: index must be 0-d or 1-D, got shape "
+                    + Shape.str(index.shape()));
+        }
+        NDArray xs = x.rank() == 0 ? x.reshape(1) : x;
+        int d = Shape.wrapDim("index_select", dim, xs.rank());
+        checkIndex("index_select", index, xs.size(d), "dim " + d);
+        int[] shape = xs.shape();
+        shape[d] = index.numel();
+        NDArray out = Creation.empty(x.dtype(), x.device(), shape);
+        x.backend().indexSelect(xs.contiguous(), d, index.reshape(index.numel()).contiguous(), out);
+        return x.rank() == 0 ? out.view(index.shape()) : out;
+    }
+
+    static NDArray gather(NDArray x, int dim, NDArray index) {
+        Elementwise.checkDevices("gather", x, index);
+        int d = Shape.wrapDim("gather", dim, x.rank());
+        checkSameRankNotLarger("gather", x, index, d, "input");
+        checkIndex("gather", index, x.rank() == 0 ? 1 : x.size(d), "dim " + d);
+        NDArray out = Creation.empty(x.dtype(), x.device(), index.shape());
+        x.backend().gather(x.contiguous(), d, index.contiguous(), out);
+        return out;
+    }
+
+    static NDArray scatterAdd(NDArray self, int dim, NDArray index, NDArray src) {
+        Elementwise.checkDevices("scatter_add", self, index);
+        Elementwise.checkDevices("scatter_add", self, src);
+        if (!self.isContiguous() || self.offset() != 0 || self.storage().size() != self.numel()) {
+            throw new IllegalArgumentException("scatter_add_: the target must be a contiguous array that owns its"
+                    + " storage; call contiguous() or copy() first");
+        }
+        int d = Shape.wrapDim("scatter_add", dim, self.rank());
+        checkSameRankNotLarger("scatter_add", self, index, d, "self");
+        checkSameRankNotLarger("scatter_add", src, index, -1, "src");
+        checkIndex("scatter_add", index, self.rank() == 0 ? 1 : self.size(d), "dim " + d);
+        if (self.dtype() != src.dtype()) {
+            src = src.to(self.dtype());
+        }
+        self.backend().scatterAdd(self, d, index.contiguous(), src.contiguous());
+        self.storage().bumpVersion();
+        return self;
+    }
+
+    /** index must have x's rank and, in every dim but {@code skip}, an extent no larger than x's. */
+    private static void checkSameRankNotLarger(String op, NDArray x, NDArray index, int skip, String name) {
+        if (index.rank() != x.rank()) {
+            throw new IllegalArgumentException(op + ": index of shape " + Shape.str(index.shape())
+                    + " must have as many dims as " + name + " of shape " + Shape.str(x.shape()));
+        }
+        for (int i = 0; i < x.rank(); i++) {
+            if (i != skip && index.size(i) > x.size(i)) {
+                throw new IllegalArgumentException(op + ": index of shape " + Shape.str(index.shape())
+                        + " is larger than " + name + " of shape " + Shape.str(x.shape()) + " in dim " + i);
+            }
+        }
+    }
+
+    static NDArray oneHot(NDArray index, int numClasses) {
+        if (!index.dtype().isInteger()) {
+            throw new IllegalArgumentException("one_hot: needs an integer array, got " + index.dtype());
+        }
+        if (numClasses == -1) {
+            numClasses = index.numel() == 0 ? 0 : (int) index.max().item() + 1;
+        } else if (numClasses < 1 && index.numel() > 0) {
+            throw new IllegalArgumentException("one_hot: num_classes must be positive or -1, got " + numClasses);
+        }
+        checkIndex("one_hot", index, numClasses, "num_classes");
+        int[] shape = java.util.Arrays.copyOf(index.shape(), index.rank() + 1);
+        shape[index.rank()] = numClasses;
+        NDArray out = Creation.empty(DType.I64, index.device(), shape);
+        NDArray ones = Creation.full(DType.I64, index.device(), 1).expand(index.unsqueeze(-1).shape());
+        out.backend().scatterAdd(out, index.rank(), index.unsqueeze(-1).contiguous(), ones.contiguous());
+        return out;
+    }
+
+    static ValuesIndices sort(NDArray x, int dim, boolean descending) {
+        NDArray xs = sortable("sort", x);
+        int d = Shape.wrapDim("sort", dim, xs.rank());
+        NDArray values = Creation.empty(xs.dtype(), x.device(), xs.shape());
+        NDArray indices = Creation.empty(DType.I64, x.device(), xs.shape());
+        x.backend().sort(xs, d, descending, values, indices);
+        return new ValuesIndices(values.view(x.shape()), indices.view(x.shape()));
+    }
+
+    static ValuesIndices topk(NDArray x, int k, int dim, boolean largest, boolean sorted) {
+        NDArray xs = sortable("topk", x);
+        int d = Shape.wrapDim("topk", dim, xs.rank());
+        if (k < 0 || k > xs.size(d)) {
+            throw new IllegalArgumentException("topk: k=" + k + " is out of range for dim " + d + " of extent "
+                    + xs.size(d) + " (shape " + Shape.str(x.shape()) + ")");
+        }
+        int[] shape = xs.shape();
+        shape[d] = k;
+        NDArray values = Creation.empty(xs.dtype(), x.device(), shape);
+        NDArray indices = Creation.empty(DType.I64, x.device(), shape);
+        x.backend().topk(xs, k, d, largest, sorted, values, indices);
+        if (x.rank() == 0) {
+            return new ValuesIndices(values.view(), indices.view());
+        }
+        return new ValuesIndices(values, indices);
+    }
+
+    private static NDArray sortable(String op, NDArray x) {
+        if (x.dtype() == DType.BOOL) {
+            throw new IllegalArgumentException(op + ": not defined for BOOL arrays; convert with to(DType.I32)");
+        }
+        NDArray c = Elementwise.asCompute(x, x.dtype().isFloating() ? DType.F32 : x.dtype()).contiguous();
+        return c.rank() == 0 ? c.reshape(1) : c;
+    }
+}

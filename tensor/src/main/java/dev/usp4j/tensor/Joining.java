@@ -1,0 +1,138 @@
+package dev.usp4j.tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** cat, stack, split, chunk and unbind: joins copy into narrowed views of one output; splits are pure views. */
+final class Joining {
+    private Joining() {
+    }
+
+    static NDArray cat(List<NDArray> arrays, int dim) {
+        if (arrays.isEmpty()) {
+            throw new IllegalArgumentException("cat: expects a non-empty list of arrays");
+        }
+        // PyTorch skips 1-D empty arrays so that cat([empty, x]) works as an accumulator idiom.
+        List<NDArray> parts = new ArrayList<>();
+        for (NDArray a : arrays) {
+            if (!(a.rank() == 1 && a.numel() == 0)) {
+                parts.add(a);
+            }
+        }
+        if (parts.isEmpty()) {
+            return arrays.get(0).copy();
+        }
+        NDArray first = parts.get(0);
+        if (first.rank() == 0) {
+            throw new IllegalArgumentException("cat: zero-dimensional arrays cannot be concatenated");
+        }
+        int d = Shape.wrapDim("cat", dim, first.rank());
+        int[] shape = first.shape();
+        DType t = first.dtype();
+        int total = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            NDArray a = parts.get(i);
+            Elementwise.checkDevices("cat", first, a);
+            int[] s = a.shape();
+            if (s.length != shape.length) {
+                throw new IllegalArgumentException("cat: array " + i + " has shape " + Shape.str(s)
+                        + ", array 0 has " + Shape.str(shape) + ": ranks differ");
+            }
+            for (int j = 0; j < s.length; j++) {
+                if (j != d && s[j] != shape[j]) {
+                    throw new IllegalArgumentException("cat: array " + i + " has shape " + Shape.str(s)
+                            + ", array 0 has " + Shape.str(shape) + ": extents must match except in dim " + d);
+                }
+            }
+            total += s[d];
+            t = t == a.dtype() ? t : DType.promote(t, a.dtype());
+        }
+        shape[d] = total;
+        NDArray out = Creation.empty(t, first.device(), shape);
+        int at = 0;
+        for (NDArray a : parts) {
+            int n = a.size(d);
+            if (n > 0) {
+                out.backend().copy(a, out.narrow(d, at, n));
+            }
+            at += n;
+        }
+        return out;
+    }
+
+    static NDArray stack(List<NDArray> arrays, int dim) {
+        if (arrays.isEmpty()) {
+            throw new IllegalArgumentException("stack: expects a non-empty list of arrays");
+        }
+        int[] shape = arrays.get(0).shape();
+        int d = Shape.wrapDim("stack", dim, shape.length + 1);
+        List<NDArray> parts = new ArrayList<>();
+        for (int i = 0; i < arrays.size(); i++) {
+            NDArray a = arrays.get(i);
+            if (!java.util.Arrays.equals(a.shape(), shape)) {
+                throw new IllegalArgumentException("stack: array " + i + " has shape " + Shape.str(a.shape())
+                        + ", array 0 has " + Shape.str(shape) + "; all must have the same shape");
+            }
+            parts.add(a.unsqueeze(d));
+        }
+        return cat(parts, d);
+    }
+
+    static List<NDArray> split(NDArray x, int splitSize, int dim) {
+        int d = Shape.wrapDim("split", dim, x.rank());
+        int n = x.size(d);
+        if (splitSize <= 0 && !(splitSize == 0 && n == 0)) {
+            throw new IllegalArgumentException("split: split size must be positive, got " + splitSize);
+        }
+        List<NDArray> out = new ArrayList<>();
+        if (n == 0) {
+            out.add(x);
+            return out;
+        }
+        for (int at = 0; at < n; at += splitSize) {
+            out.add(x.narrow(d, at, Math.min(splitSize, n - at)));
+        }
+        return out;
+    }
+
+    static List<NDArray> split(NDArray x, int[] sizes, int dim) {
+        int d = Shape.wrapDim("split", dim, x.rank());
+        long sum = 0;
+        for (int s : sizes) {
+            if (s < 0) {
+                throw new IllegalArgumentException("split: negative size in " + java.util.Arrays.toString(sizes));
+            }
+            sum += s;
+        }
+        if (sum != x.size(d)) {
+            throw new IllegalArgumentException("split: sizes " + java.util.Arrays.toString(sizes) + " add up to "
+                    + sum + ", dim " + d + " has extent " + x.size(d));
+        }
+        List<NDArray> out = new ArrayList<>();
+        int at = 0;
+        for (int s : sizes) {
+            out.add(x.narrow(d, at, s));
+            at += s;
+        }
+        return out;
+    }
+
+    static List<NDArray> chunk(NDArray x, int chunks, int dim) {
+        if (chunks <= 0) {
+            throw new IllegalArgumentException("chunk: number of chunks must be positive, got " + chunks);
+        }
+        int d = Shape.wrapDim("chunk", dim, x.rank());
+        int n = x.size(d);
+        int size = (n + chunks - 1) / chunks;
+        return split(x, Math.max(size, n == 0 ? 0 : 1), d);
+    }
+
+    static List<NDArray> unbind(NDArray x, int dim) {
+        int d = Shape.wrapDim("unbind", dim, x.rank());
+        List<NDArray> out = new ArrayList<>();
+        for (int i = 0; i < x.size(d); i++) {
+            out.add(x.select(d, i));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.usp4j.tensor.cpu;
+
+import dev.usp4j.tensor.Backend;
+import dev.usp4j.tensor.BinaryOp;
+import dev.usp4j.tensor.CompareOp;
+import dev.usp4j.tensor.Conv2dSpec;
+import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Device;
+import dev.usp4j.tensor.InterpolationMode;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.PadMode;
+import dev.usp4j.tensor.Pool2dSpec;
+import dev.usp4j.tensor.ReduceOp;
+import dev.usp4j.tensor.Storage;
+import dev.usp4j.tensor.UnaryOp;
+import dev.usp4j.tensor.random.Distribution;
+
+/**
+ * The reference backend: Java arrays on the heap, Vector API kernels, one shared thread pool ({@link Parallel}).
+ * Each op family lives in its own kernel class; this class only routes to them.
+ */
+public final class CpuBackend implements Backend {
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    @Override
+    public Storage allocate(DType dtype, int size) {
+        return CpuStorage.allocate(dtype, size);
+    }
+
+    @Override
+    public Storage fromHost(Storage host) {
+        return host;
+    }
+
+    @Override
+    public Storage toHost(Storage storage) {
+        return storage;
+    }
+
+    @Override
+    public void copy(NDArray src, NDArray dst) {
+        CopyKernels.copy(src, dst);
+    }
+
+    @Override
+    public void fill(NDArray dst, double value) {
+        CopyKernels.fill(dst, value);
+    }
+
+    @Override
+    public void arange(double start, double step, NDArray out) {
+        CopyKernels.arange(start, step, out);
+    }
+
+    @Override
+    public void random(Distribution distribution, double a, double b, long seed, long firstBlock, NDArray out) {
+        RandomKernels.random(distribution, a, b, seed, firstBlock, out);
+    }
+
+    @Override
+    public void unary(UnaryOp op, NDArray x, float p0, float p1, NDArray out) {
+        UnaryKernels.unary(op, x, p0, p1, out);
+    }
+
+    @Override
+    public void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        BinaryKernels.binary(op, a, b, out);
+    }
+
+    @Override
+    public void compare(CompareOp op, NDArray a, NDArray b, NDArray out) {
+        BinaryKernels.compare(op, a, b, out);
+    }
+
+    @Override
+    public void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
+        BinaryKernels.where(cond, a, b, out);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out) {
+        ReductionKernels.reduce(op, x, reduced, out);
+    }
+
+    @Override
+    public void variance(NDArray x, boolean[] reduced, double correction, NDArray out) {
+        ReductionKernels.variance(x, reduced, correction, out);
+    }
+
+    @Override
+    public void argReduce(boolean max, NDArray x, int dim, NDArray values, NDArray indices) {
+        ReductionKernels.argReduce(max, x, dim, values, indices);
+    }
+
+    @Override
+    public void cumulative(boolean product, NDArray x, int dim, NDArray out) {
+        ReductionKernels.cumulative(product, x, dim, out);
+    }
+
+    @Override
+    public void softmax(NDArray x, int dim, boolean log, NDArray out) {
+        SoftmaxKernels.softmax(x, dim, log, out);
+    }
+
+    @Override
+    public void matmul(NDArray a, NDArray b, NDArray out) {
+        MatmulKernels.matmul(a, b, out);
+    }
+
+    @Override
+    public void layerNorm(NDArray x, int rows, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
+                          NDArray rstd) {
+        NormKernels.layerNorm(x, rows, weight, bias, eps, out, mean, rstd);
+    }
+
+    @Override
+    public void groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
+                          NDArray rstd) {
+        NormKernels.groupNorm(x, groups, weight, bias, eps, out, mean, rstd);
+    }
+
+    @Override
+    public void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out) {
+        ConvKernels.conv2d(x, w, bias, spec, out);
+    }
+
+    @Override
+    public void convTranspose2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out) {
+        ConvKernels.convTranspose2d(x, w, bias, spec, out);
+    }
+
+    @Override
+    public void interpolate(NDArray x, InterpolationMode mode, boolean alignCorners, double scaleH, double scaleW,
+                            NDArray out) {
+        ResampleKernels.interpolate(x, mode, alignCorners, scaleH, scaleW, out);
+    }
+
+    @Override
+    public void avgPool2d(NDArray x, Pool2dSpec spec, NDArray out) {
+        ResampleKernels.avgPool2d(x, spec, out);
+    }
+
+    @Override
+    public void pad(NDArray x, int[] pads, PadMode mode, double value, NDArray out) {
+        ResampleKernels.pad(x, pads, mode, value, out);
+    }
+
+    @Override
+    public void indexSelect(NDArray x, int dim, NDArray index, NDArray out) {
+        IndexKernels.indexSelect(x, dim, index, out);
+    }
+
+    @Override
+    public void gather(NDArray x, int dim, NDArray index, NDArray out) {
+        IndexKernels.gather(x, dim, index, out);
+    }
+
+    @Override
+    public void scatterAdd(NDArray self, int dim, NDArray index, NDArray src) {
+        IndexKernels.scatterAdd(self, dim, index, src);
+    }
+
+    @Override
+    public void sort(NDArray x, int dim, boolean descending, NDArray values, NDArray indices) {
+        SortKernels.sort(x, dim, descending, values, indices);
+    }
+
+    @Override
+    public void topk(NDArray x, int k, int dim, boolean largest, boolean sorted, NDArray values, NDArray indices) {
+        SortKernels.topk(x, k, dim, largest, sorted, values, indices);
+    }
+}

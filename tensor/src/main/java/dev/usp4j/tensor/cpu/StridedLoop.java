@@ -1,0 +1,148 @@
+package dev.usp4j.tensor.cpu;
+
+import dev.usp4j.tensor.NDArray;
+
+/**
+ * Walks the elements of same-shaped operands of any strides, row by row, in parallel.
+ *
+ * <p>Dims of extent 1 are dropped and neighbouring dims that are contiguous for every operand are merged, so that
+ * a contiguous (or identically strided) set of operands becomes a single long row and vector loops see the longest
+ * possible runs. The flat index range is split into blocks for {@link Parallel}; each block calls the row body with
+ * per-operand offsets and the innermost strides. The offset and stride arrays passed to the body are reused; read
+ * them, do not keep them.
+ */
+final class StridedLoop {
+    /** Body for one row of {@code n} elements; operand j starts at {@code off[j]} and steps by {@code str[j]}. */
+    @FunctionalInterface
+    interface Row {
+        void run(int n, int[] off, int[] str);
+    }
+
+    /** Elements below which a loop runs on one thread: thread hand-off costs more than the work. */
+    static final int GRAIN = 1 << 15;
+
+    private final int[] shape;
+    private final int[][] strides;
+    private final int[] offsets;
+    private final int numel;
+
+    private StridedLoop(int[] shape, int[][] strides, int[] offsets) {
+        this.shape = shape;
+        this.strides = strides;
+        this.offsets = offsets;
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        this.numel = n;
+    }
+
+    /** A loop over the shape of {@code arrays[0]}; all arrays must have that shape. */
+    static StridedLoop of(NDArray... arrays) {
+        int[] shape = arrays[0].shape();
+        int k = arrays.length;
+        int[][] st = new int[k][];
+        int[] off = new int[k];
+        for (int j = 0; j < k; j++) {
+            st[j] = arrays[j].strides();
+            off[j] = arrays[j].offset();
+            if (!java.util.Arrays.equals(arrays[j].shape(), shape)) {
+                throw new IllegalStateException("strided loop: operand " + j + " has shape "
+                        + java.util.Arrays.toString(arrays[j].shape()) + ", expected " + java.util.Arrays.toString(shape));
+            }
+        }
+        return coalesce(shape, st, off);
+    }
+
+    private static StridedLoop coalesce(int[] shape, int[][] st, int[] off) {
+        int k = st.length;
+        int[] s = new int[shape.length];
+        int[][] t = new int[k][shape.length];
+        int r = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1) {
+                continue;
+            }
+            boolean merge = r > 0;
+            for (int j = 0; j < k && merge; j++) {
+                merge = t[j][r - 1] == st[j][i] * shape[i];
+            }
+            if (merge) {
+                s[r - 1] *= shape[i];
+                for (int j = 0; j < k; j++) {
+                    t[j][r - 1] = st[j][i];
+                }
+            } else {
+                s[r] = shape[i];
+                for (int j = 0; j < k; j++) {
+                    t[j][r] = st[j][i];
+                }
+                r++;
+            }
+        }
+        if (r == 0) {
+            // Every extent is 1 (or the array is 0-d): one element.
+            return new StridedLoop(new int[] {1}, new int[k][1], off);
+        }
+        int[] fs = java.util.Arrays.copyOf(s, r);
+        int[][] ft = new int[k][];
+        for (int j = 0; j < k; j++) {
+            ft[j] = java.util.Arrays.copyOf(t[j], r);
+        }
+        return new StridedLoop(fs, ft, off);
+    }
+
+    int numel() {
+        return numel;
+    }
+
+    /** Coalesced rank (1 for a single contiguous run). */
+    int rank() {
+        return shape.length;
+    }
+
+    /** Runs the body over every element, in parallel blocks of at least {@code grain} elements. */
+    void run(int grain, Row body) {
+        Parallel.forRange(numel, grain, (start, end) -> block(start, end, body));
+    }
+
+    /** Runs the body over every element on the calling thread. */
+    void runSerial(Row body) {
+        block(0, numel, body);
+    }
+
+    private void block(int start, int end, Row body) {
+        int r = shape.length;
+        int k = offsets.length;
+        int[] idx = new int[r];
+        int[] off = new int[k];
+        int[] inner = new int[k];
+        for (int j = 0; j < k; j++) {
+            inner[j] = strides[j][r - 1];
+        }
+        int rem = start;
+        for (int d = r - 1; d >= 0; d--) {
+            idx[d] = rem % shape[d];
+            rem /= shape[d];
+        }
+        int pos = start;
+        while (pos < end) {
+            for (int j = 0; j < k; j++) {
+                int o = offsets[j];
+                int[] sj = strides[j];
+                for (int d = 0; d < r; d++) {
+                    o += idx[d] * sj[d];
+                }
+                off[j] = o;
+            }
+            int n = Math.min(shape[r - 1] - idx[r - 1], end - pos);
+            body.run(n, off, inner);
+            pos += n;
+            idx[r - 1] += n;
+            for (int d = r - 1; d > 0 && idx[d] == shape[d]; d--) {
+                idx[d] = 0;
+                idx[d - 1]++;
+            }
+        }
+    }
+}
