@@ -83,32 +83,35 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
+        // Each block records its own failure so that the caller rethrows the original exception (a join would
+        // hand back a copy made by the pool).
+        Throwable[] failures = new Throwable[blocks];
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[blocks - 1];
         for (int b = 1; b < blocks; b++) {
+            int index = b;
             int start = (int) ((long) n * b / blocks);
             int end = (int) ((long) n * (b + 1) / blocks);
-            tasks[b - 1] = pool().submit(() -> runInside(body, start, end));
+            tasks[b - 1] = pool().submit(() -> runCapturing(body, start, end, failures, index));
         }
-        Throwable failure = null;
-        try {
-            runInside(body, 0, (int) ((long) n / blocks));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
+        runCapturing(body, 0, (int) ((long) n / blocks), failures, 0);
         for (ForkJoinTask<?> t : tasks) {
-            try {
-                t.join();
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                }
+            t.join();
+        }
+        for (Throwable f : failures) {
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            if (f instanceof Error err) {
+                throw err;
             }
         }
-        if (failure instanceof RuntimeException re) {
-            throw re;
-        }
-        if (failure instanceof Error err) {
-            throw err;
+    }
+
+    private static void runCapturing(Range body, int start, int end, Throwable[] failures, int index) {
+        try {
+            runInside(body, start, end);
+        } catch (RuntimeException | Error e) {
+            failures[index] = e;
         }
     }
 

@@ -101,14 +101,50 @@ final class StridedLoop {
         return shape.length;
     }
 
-    /** Runs the body over every element, in parallel blocks of at least {@code grain} elements. */
+    /**
+     * Runs the body over every element, in parallel blocks of at least {@code grain} elements. Rows are cut into
+     * chunks of {@link #CHUNK} elements (a multiple of every vector width) and blocks are whole chunks, so an
+     * element takes a row's vector loop or its scalar tail the same way whatever the thread count: results are
+     * bit-identical for 1 and N threads even where vector and scalar math differ in the last ulp.
+     */
     void run(int grain, Row body) {
-        Parallel.forRange(numel, grain, (start, end) -> block(start, end, body));
+        if (numel == 0) {
+            return;
+        }
+        int rowLen = shape[shape.length - 1];
+        int rows = numel / rowLen;
+        int chunksPerRow = (rowLen + CHUNK - 1) / CHUNK;
+        long items = (long) rows * chunksPerRow;
+        if (items > Integer.MAX_VALUE) {
+            throw new IllegalStateException("strided loop: too many chunks (" + items + ")");
+        }
+        int itemGrain = Math.max(1, grain / Math.min(rowLen, CHUNK));
+        Parallel.forRange((int) items, itemGrain, (start, end) -> chunks(start, end, chunksPerRow, body));
     }
 
     /** Runs the body over every element on the calling thread. */
     void runSerial(Row body) {
-        block(0, numel, body);
+        if (numel > 0) {
+            block(0, numel, body);
+        }
+    }
+
+    /** Elements of a row handed to the body at once: a multiple of 64 so that vector loops cut the same way. */
+    static final int CHUNK = 4096;
+
+    private void chunks(int startItem, int endItem, int chunksPerRow, Row body) {
+        int rowLen = shape[shape.length - 1];
+        for (int item = startItem; item < endItem; ) {
+            int row = item / chunksPerRow;
+            int chunk = item % chunksPerRow;
+            int lastChunk = Math.min(chunksPerRow, chunk + (endItem - item));
+            int from = row * rowLen + chunk * CHUNK;
+            int to = row * rowLen + Math.min(rowLen, lastChunk * CHUNK);
+            // Within one row consecutive chunks form one contiguous run; vector loops over it still cut at
+            // multiples of the vector width from the row start, because every chunk start is such a multiple.
+            block(from, to, body);
+            item += lastChunk - chunk;
+        }
     }
 
     private void block(int start, int end, Row body) {

@@ -10,8 +10,11 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Elementwise functions of one operand. F32 rows of unit stride take a Vector API loop (one small loop per op,
- * so that C2 inlines it and keeps the vectors in registers); strided rows, integer and BOOL arrays, and the
- * reference mode take the scalar definition {@link #scalar}, which is also what the vector loops' tails use.
+ * so that C2 inlines it and keeps the vectors in registers); their tails and strided rows take {@link #twin}, the
+ * same float operations one element at a time, so an element's value never depends on where it sits in a row or
+ * on the thread split. Transcendentals come from {@link VectorMath}, not from VectorOperators, whose results
+ * change in the last ulp once C2 compiles the loop. In reference mode ({@link KernelPath#SCALAR}) every element
+ * takes {@link #scalar}, the plain double-precision definition.
  */
 final class UnaryKernels {
     private static final float SQRT1_2 = (float) (1 / Math.sqrt(2));
@@ -28,12 +31,15 @@ final class UnaryKernels {
                 case F32 -> {
                     float[] xs = (float[]) xa;
                     float[] os = (float[]) oa;
-                    int done = 0;
-                    if (!KernelPath.SCALAR && str[0] == 1 && str[1] == 1) {
-                        done = vector(op, xs, off[1], os, off[0], n, p0, p1);
+                    if (KernelPath.SCALAR) {
+                        for (int i = 0; i < n; i++) {
+                            os[off[0] + i * str[0]] = scalar(op, xs[off[1] + i * str[1]], p0, p1);
+                        }
+                        return;
                     }
+                    int done = str[0] == 1 && str[1] == 1 ? vector(op, xs, off[1], os, off[0], n, p0, p1) : 0;
                     for (int i = done; i < n; i++) {
-                        os[off[0] + i * str[0]] = scalar(op, xs[off[1] + i * str[1]], p0, p1);
+                        os[off[0] + i * str[0]] = twin(op, xs[off[1] + i * str[1]], p0, p1);
                     }
                 }
                 case I32 -> {
@@ -62,25 +68,28 @@ final class UnaryKernels {
         });
     }
 
-    /** The reference definition of every float op. */
+    /**
+     * The reference definition of every float op, in double precision with StrictMath (whose results are fixed
+     * by specification, so the reference itself is reproducible anywhere).
+     */
     static float scalar(UnaryOp op, float x, float p0, float p1) {
         return switch (op) {
             case NEG -> -x;
             case ABS -> Math.abs(x);
-            case EXP -> (float) Math.exp(x);
-            case LOG -> (float) Math.log(x);
+            case EXP -> (float) StrictMath.exp(x);
+            case LOG -> (float) StrictMath.log(x);
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> (float) (1 / Math.sqrt(x));
-            case SIN -> (float) Math.sin(x);
-            case COS -> (float) Math.cos(x);
-            case TANH -> (float) Math.tanh(x);
+            case SIN -> (float) StrictMath.sin(x);
+            case COS -> (float) StrictMath.cos(x);
+            case TANH -> (float) StrictMath.tanh(x);
             case ERF -> (float) erf(x);
-            case SIGMOID -> (float) (1 / (1 + Math.exp(-x)));
-            case SILU -> (float) (x / (1 + Math.exp(-x)));
+            case SIGMOID -> (float) (1 / (1 + StrictMath.exp(-x)));
+            case SILU -> (float) (x / (1 + StrictMath.exp(-x)));
             case GELU -> (float) (0.5 * x * onePlusErf(x * (1 / Math.sqrt(2))));
             case GELU_TANH -> {
                 double inner = Math.sqrt(2 / Math.PI) * (x + 0.044715 * (double) x * x * x);
-                yield (float) (0.5 * x * (1 + Math.tanh(inner)));
+                yield (float) (0.5 * x * (1 + StrictMath.tanh(inner)));
             }
             case RELU -> x > 0 ? x : (Float.isNaN(x) ? x : 0f);
             case SQUARE -> x * x;
@@ -89,11 +98,53 @@ final class UnaryKernels {
             case CEIL -> (float) Math.ceil(x);
             case ROUND -> (float) Math.rint(x);
             case SIGN -> Float.isNaN(x) ? 0f : Math.signum(x);
-            case LOG1P -> (float) Math.log1p(x);
-            case EXPM1 -> (float) Math.expm1(x);
+            case LOG1P -> (float) StrictMath.log1p(x);
+            case EXPM1 -> (float) StrictMath.expm1(x);
             case CLAMP -> Math.min(Math.max(x, p0), p1);
-            case POW_SCALAR -> (float) Math.pow(x, p0);
+            case POW_SCALAR -> (float) StrictMath.pow(x, p0);
             case LOGICAL_NOT -> x == 0 ? 1f : 0f;
+        };
+    }
+
+    /**
+     * One element of the vector path: the same float operations as the vector loop of {@code op}, in the same
+     * order (ops without a vector loop fall back to {@link #scalar}).
+     */
+    static float twin(UnaryOp op, float x, float p0, float p1) {
+        return switch (op) {
+            case EXP -> VectorMath.exp(x);
+            case LOG -> VectorMath.log(x);
+            case TANH -> VectorMath.tanh(x);
+            case RSQRT -> 1f / (float) Math.sqrt(x);
+            case RECIPROCAL -> 1f / x;
+            case SIGMOID -> 1f / (VectorMath.exp(-x) + 1f);
+            case SILU -> x / (VectorMath.exp(-x) + 1f);
+            case ERF -> {
+                float a = Math.abs(x);
+                if (a > 1f) {
+                    float large = 1f - erfcLargeTwin(a);
+                    yield x < 0 ? -large : large;
+                }
+                yield x * erfSmallPolyTwin(x * x);
+            }
+            case GELU -> {
+                float z = x * SQRT1_2;
+                float az = Math.abs(z);
+                float onePlusErf;
+                if (az > 1f) {
+                    float tail = erfcLargeTwin(az);
+                    onePlusErf = z < 0 ? tail : 2f - tail;
+                } else {
+                    onePlusErf = z * erfSmallPolyTwin(z * z) + 1f;
+                }
+                yield x * 0.5f * onePlusErf;
+            }
+            case GELU_TANH -> {
+                float inner = (x * x * x * 0.044715f + x) * GELU_TANH_C;
+                yield x * 0.5f * (VectorMath.tanh(inner) + 1f);
+            }
+            case POW_SCALAR -> p0 == 2f ? x * x : scalar(op, x, p0, p1);
+            default -> scalar(op, x, p0, p1);
         };
     }
 
@@ -168,7 +219,7 @@ final class UnaryKernels {
         double t = 1 / (1 + 0.5 * a);
         double poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
                 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-        return t * Math.exp(-a * a + poly);
+        return t * StrictMath.exp(-a * a + poly);
     }
 
     // ---- vector loops: each returns how many elements it did; the caller finishes the tail -------------------
@@ -180,11 +231,7 @@ final class UnaryKernels {
             case EXP -> exp(x, xo, y, yo, n);
             case LOG -> log(x, xo, y, yo, n);
             case SQRT -> sqrt(x, xo, y, yo, n);
-            case SIN -> sin(x, xo, y, yo, n);
-            case COS -> cos(x, xo, y, yo, n);
             case TANH -> tanh(x, xo, y, yo, n);
-            case LOG1P -> log1p(x, xo, y, yo, n);
-            case EXPM1 -> expm1(x, xo, y, yo, n);
             case RSQRT -> rsqrt(x, xo, y, yo, n);
             case RECIPROCAL -> reciprocal(x, xo, y, yo, n);
             case SQUARE -> square(x, xo, y, yo, n);
@@ -200,8 +247,8 @@ final class UnaryKernels {
         };
     }
 
-    // One method per operator: the Vector API intrinsic needs the operator as a compile-time constant, which a
-    // shared loop taking it as a parameter would not give when compiled on its own.
+    // One method per operator: a Vector API intrinsic needs its operator as a compile-time constant, which a shared
+    // loop taking it as a parameter would not give when compiled on its own.
     private static int neg(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
@@ -221,7 +268,7 @@ final class UnaryKernels {
     private static int exp(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.EXP).intoArray(y, yo + i);
+            VectorMath.exp(FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
         }
         return i;
     }
@@ -229,7 +276,7 @@ final class UnaryKernels {
     private static int log(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.LOG).intoArray(y, yo + i);
+            VectorMath.log(FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
         }
         return i;
     }
@@ -242,42 +289,10 @@ final class UnaryKernels {
         return i;
     }
 
-    private static int sin(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.SIN).intoArray(y, yo + i);
-        }
-        return i;
-    }
-
-    private static int cos(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.COS).intoArray(y, yo + i);
-        }
-        return i;
-    }
-
     private static int tanh(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.TANH).intoArray(y, yo + i);
-        }
-        return i;
-    }
-
-    private static int log1p(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.LOG1P).intoArray(y, yo + i);
-        }
-        return i;
-    }
-
-    private static int expm1(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.EXPM1).intoArray(y, yo + i);
+            VectorMath.tanh(FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
         }
         return i;
     }
@@ -332,7 +347,7 @@ final class UnaryKernels {
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            one.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(y, yo + i);
+            one.div(VectorMath.exp(v.neg()).add(1f)).intoArray(y, yo + i);
         }
         return i;
     }
@@ -341,7 +356,7 @@ final class UnaryKernels {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(y, yo + i);
+            v.div(VectorMath.exp(v.neg()).add(1f)).intoArray(y, yo + i);
         }
         return i;
     }
@@ -383,7 +398,7 @@ final class UnaryKernels {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(GELU_TANH_C);
-            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(y, yo + i);
+            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f)).intoArray(y, yo + i);
         }
         return i;
     }
@@ -410,7 +425,32 @@ final class UnaryKernels {
         p = p.fma(t, FloatVector.broadcast(F, 0.37409196f));
         p = p.fma(t, FloatVector.broadcast(F, 1.00002368f));
         p = p.fma(t, FloatVector.broadcast(F, -1.26551223f));
-        FloatVector e = a.mul(a).neg().add(p).lanewise(VectorOperators.EXP);
+        FloatVector e = VectorMath.exp(a.mul(a).neg().add(p));
         return t.mul(e);
+    }
+
+    /** Scalar twin of erfSmallPoly. */
+    private static float erfSmallPolyTwin(float z) {
+        float p = ERF_TAYLOR_F[10];
+        for (int k = 9; k >= 0; k--) {
+            p = Math.fma(p, z, ERF_TAYLOR_F[k]);
+        }
+        return p;
+    }
+
+    /** Scalar twin of erfcLargeVector. */
+    private static float erfcLargeTwin(float a) {
+        float t = 1f / (a * 0.5f + 1f);
+        float p = 0.17087277f;
+        p = Math.fma(p, t, -0.82215223f);
+        p = Math.fma(p, t, 1.48851587f);
+        p = Math.fma(p, t, -1.13520398f);
+        p = Math.fma(p, t, 0.27886807f);
+        p = Math.fma(p, t, -0.18628806f);
+        p = Math.fma(p, t, 0.09678418f);
+        p = Math.fma(p, t, 0.37409196f);
+        p = Math.fma(p, t, 1.00002368f);
+        p = Math.fma(p, t, -1.26551223f);
+        return t * VectorMath.exp(-(a * a) + p);
     }
 }

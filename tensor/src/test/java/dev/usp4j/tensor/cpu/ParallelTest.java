@@ -1,0 +1,85 @@
+package dev.usp4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.usp4j.tensor.NDArray;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The parallel loop: coverage of the range, nesting, failures, and thread-count independence of results. */
+class ParallelTest {
+    private final int saved = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(saved);
+    }
+
+    @Test
+    void coversTheRangeExactlyOnceInContiguousBlocks() {
+        Parallel.setThreads(2);
+        int n = 100_003;
+        AtomicInteger[] hits = new AtomicInteger[n];
+        for (int i = 0; i < n; i++) {
+            hits[i] = new AtomicInteger();
+        }
+        ConcurrentHashMap<Integer, Integer> blocks = new ConcurrentHashMap<>();
+        Parallel.forRange(n, 1000, (s, e) -> {
+            blocks.put(s, e);
+            for (int i = s; i < e; i++) {
+                hits[i].incrementAndGet();
+            }
+        });
+        for (AtomicInteger h : hits) {
+            assertEquals(1, h.get());
+        }
+        assertEquals(Math.min(2, Runtime.getRuntime().availableProcessors() > 0 ? 2 : 1), blocks.size());
+    }
+
+    @Test
+    void nestedLoopsRunSeriallyInsideABlock() {
+        Parallel.setThreads(2);
+        AtomicInteger nestedBlocks = new AtomicInteger();
+        Parallel.forRange(4, 1, (s, e) -> {
+            assertTrue(Parallel.inParallelRegion());
+            Parallel.forRange(1_000_000, 1, (s2, e2) -> nestedBlocks.incrementAndGet());
+        });
+        assertEquals(2, nestedBlocks.get(), "each outer block runs its inner loop as one serial block");
+        assertFalse(Parallel.inParallelRegion());
+    }
+
+    @Test
+    void failuresInAnyBlockReachTheCaller() {
+        Parallel.setThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(10, 1, (s, end) -> {
+            if (s > 0) {
+                throw new IllegalStateException("block " + s);
+            }
+        }));
+        assertTrue(e.getMessage().startsWith("block"));
+        assertFalse(Parallel.inParallelRegion());
+    }
+
+    @Test
+    void elementwiseResultsDoNotDependOnThreadCount() {
+        NDArray x = NDArray.randn(new dev.usp4j.tensor.random.Generator(5), 300, 1001);
+        Parallel.setThreads(1);
+        float[] one = x.gelu().add(x.transpose(0, 1).transpose(0, 1).exp()).toFloatArray();
+        float[] rand1 = NDArray.randn(new dev.usp4j.tensor.random.Generator(9), 123_457).toFloatArray();
+        Parallel.setThreads(2);
+        float[] two = x.gelu().add(x.exp()).toFloatArray();
+        float[] rand2 = NDArray.randn(new dev.usp4j.tensor.random.Generator(9), 123_457).toFloatArray();
+        assertTrue(java.util.Arrays.equals(one, two));
+        assertTrue(java.util.Arrays.equals(rand1, rand2));
+    }
+
+    @Test
+    void rejectsNonPositiveThreadCounts() {
+        assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+    }
+}
