@@ -4,9 +4,11 @@ package dev.usp4j.tensor;
  * Geometry of a 2-D convolution or transposed convolution: strides, padding on each side (asymmetric allowed, as
  * the SD-VAE's (0,1,0,1) downsampling needs), dilation, groups and, for the transposed case, output padding.
  *
- * <p>For {@code conv2d} padding adds zeros around the input. For {@code conv_transpose2d} it follows PyTorch: it
- * removes {@code dilation·(k−1)−pad} rows from each side of the full output, so the output height is
- * {@code (H−1)·stride − padTop − padBottom + dilation·(kH−1) + outputPaddingH + 1}.
+ * <p>For {@code conv2d} padding adds zeros around the input. For {@code conv_transpose2d} it follows PyTorch: the
+ * full output has {@code (H−1)·stride + dilation·(kH−1) + 1} rows plus {@code outputPaddingH} at the bottom, and
+ * padding crops {@code padTop} rows from its top and {@code padBottom} from its bottom (likewise for columns), so
+ * the output height is {@code (H−1)·stride − padTop − padBottom + dilation·(kH−1) + outputPaddingH + 1}. PyTorch
+ * itself only has symmetric transposed padding; asymmetric values crop the same way.
  */
 public record Conv2dSpec(int strideH, int strideW, int padTop, int padBottom, int padLeft, int padRight,
                          int dilationH, int dilationW, int groups, int outputPaddingH, int outputPaddingW) {

@@ -198,7 +198,7 @@ public final class Functional {
      */
     public static NDArray interpolate(NDArray x, double scaleH, double scaleW, InterpolationMode mode,
                                       boolean alignCorners) {
-        if (!(scaleH > 0) || !(scaleW > 0)) {
+        if (!(scaleH > 0) || !(scaleW > 0) || Double.isInfinite(scaleH) || Double.isInfinite(scaleW)) {
             throw new IllegalArgumentException("interpolate: scale factors must be positive, got " + scaleH + ", "
                     + scaleW);
         }
@@ -215,6 +215,10 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": output size " + oh + "x" + ow + " must be positive (input "
                     + Shape.str(input.shape()) + ")");
         }
+        if (x4.size(2) <= 0 || x4.size(3) <= 0) {
+            throw new IllegalArgumentException(op + ": input of shape " + Shape.str(input.shape())
+                    + " must have non-empty spatial dims");
+        }
         if (alignCorners && mode == InterpolationMode.NEAREST) {
             throw new IllegalArgumentException(op + ": align_corners only applies to BILINEAR and BICUBIC");
         }
@@ -228,6 +232,10 @@ public final class Functional {
     public static NDArray avgPool2d(NDArray x, Pool2dSpec spec) {
         String op = "avg_pool2d";
         NDArray x4 = f32(op, batched4d(op, x));
+        if (x4.size(1) <= 0 || x4.size(2) <= 0 || x4.size(3) <= 0) {
+            throw new IllegalArgumentException(op + ": input of shape " + Shape.str(x.shape())
+                    + " must have non-empty channel and spatial dims");
+        }
         int oh = spec.outH(x4.size(2));
         int ow = spec.outW(x4.size(3));
         if (oh <= 0 || ow <= 0) {
