@@ -278,8 +278,9 @@ public final class Functional {
                         + " gives a negative extent in dim " + d + " (shape " + Shape.str(x.shape()) + ")");
             }
         }
-        DType t = x.dtype().isFloating() ? DType.F32 : x.dtype();
-        NDArray xc = Elementwise.asCompute(x, t).contiguous();
+        // Padding only moves data, so every dtype keeps its own (BF16 stays BF16, as in PyTorch).
+        DType t = x.dtype();
+        NDArray xc = x.contiguous();
         NDArray out = Creation.empty(t, x.device(), shape);
         x.backend().pad(xc, pads.clone(), mode, value, out);
         return out;

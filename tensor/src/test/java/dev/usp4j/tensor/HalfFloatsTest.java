@@ -46,4 +46,14 @@ class HalfFloatsTest {
         assertEquals(DType.F32, b.add(1).dtype());
         assertEquals(2.5, b.add(1).get(0));
     }
+
+    @Test
+    void paddingKeepsStorageDtypes() {
+        NDArray b = NDArray.of(new float[] {1.5f, -2.0f, 3.140625f}, 1, 3).to(DType.BF16);
+        NDArray p = Functional.pad(b, new int[] {1, 2}, PadMode.REFLECT, 0);
+        assertEquals(DType.BF16, p.dtype());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-2.0f, 1.5f, -2.0f, 3.140625f, -2.0f, 1.5f},
+                p.toFloatArray());
+        assertEquals(DType.F16, Functional.pad(b.to(DType.F16), new int[] {1, 1}, PadMode.CONSTANT, 7).dtype());
+    }
 }
