@@ -59,7 +59,7 @@ def apply_views(t, chain):
         if op == "transpose":
             t = t.transpose(args[0], args[1])
         elif op == "permute":
-            t = t.permute(*args[0])
+            t = t.permute(args[0])  # lists, so that [] (0-d) works too
         elif op == "narrow":
             t = t.narrow(args[0], args[1], args[2])
         elif op == "slice":  # dim, start, end, step
@@ -69,15 +69,15 @@ def apply_views(t, chain):
         elif op == "select":
             t = t.select(args[0], args[1])
         elif op == "expand":
-            t = t.expand(*args[0])
+            t = t.expand(args[0])
         elif op == "unsqueeze":
             t = t.unsqueeze(args[0])
         elif op == "squeeze":
             t = t.squeeze(args[0]) if args else t.squeeze()
         elif op == "reshape":
-            t = t.reshape(*args[0])
+            t = t.reshape(args[0])
         elif op == "view":
-            t = t.view(*args[0])
+            t = t.view(args[0])
         elif op == "flatten":
             t = t.flatten(args[0], args[1])
         else:

@@ -29,7 +29,7 @@ final class Creation {
     }
 
     static NDArray arange(DType dtype, double start, double end, double step) {
-        if (step == 0 || Double.isNaN(step) || Double.isInfinite(start) || Double.isInfinite(end)) {
+        if (step == 0 || Double.isNaN(step) || !Double.isFinite(start) || !Double.isFinite(end)) {
             throw new IllegalArgumentException("arange: invalid range start=" + start + " end=" + end
                     + " step=" + step);
         }

@@ -1,5 +1,7 @@
 package dev.usp4j.tensor;
 
+import dev.usp4j.tensor.cpu.CpuStorage;
+
 /**
  * The rules of index_select, gather, scatter_add, one_hot, sort and topk: index dtypes and ranks, range checks
  * that name the offending index, output shapes; the backends then move elements.
@@ -14,14 +16,42 @@ final class Indexing {
             throw new IllegalArgumentException(op + ": index must be I32 or I64, got " + index.dtype());
         }
         if (index.numel() > 0) {
-            long lo = (long) index.min().item();
-            long hi = (long) index.max().item();
-            if (lo < 0 || hi >= extent) {
-                throw new IndexOutOfBoundsException(op + ": index " + (lo < 0 ? lo : hi) + " is out of bounds for "
-                        + what + " of extent " + extent);
+            long[] range = minMax(index);
+            if (range[0] < 0 || range[1] >= extent) {
+                throw new IndexOutOfBoundsException(op + ": index " + (range[0] < 0 ? range[0] : range[1])
+                        + " is out of bounds for " + what + " of extent " + extent);
             }
         }
         return index;
+    }
+
+    /**
+     * The smallest and largest value of a non-empty integer array. On the CPU a direct scan, so that the range
+     * check costs one pass and no reduction kernel; elsewhere the device's reductions.
+     */
+    static long[] minMax(NDArray index) {
+        if (!(index.storage() instanceof CpuStorage)) {
+            return new long[] {(long) index.min().item(), (long) index.max().item()};
+        }
+        NDArray c = index.contiguous();
+        int n = c.numel();
+        int o = c.offset();
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        if (c.dtype() == DType.I64) {
+            long[] a = ((CpuStorage) c.storage()).longs();
+            for (int i = o; i < o + n; i++) {
+                lo = Math.min(lo, a[i]);
+                hi = Math.max(hi, a[i]);
+            }
+        } else {
+            int[] a = ((CpuStorage) c.storage()).ints();
+            for (int i = o; i < o + n; i++) {
+                lo = Math.min(lo, a[i]);
+                hi = Math.max(hi, a[i]);
+            }
+        }
+        return new long[] {lo, hi};
     }
 
     static NDArray indexSelect(NDArray x, int dim, NDArray index) {
@@ -30,6 +60,10 @@ final class Indexing {
             throw new IllegalArgumentException("index_select: index must be 0-d or 1-D, got shape "
                     + Shape.str(index.shape()));
         }
+        if (x.rank() == 0 && index.numel() != 1) {
+            throw new IllegalArgumentException("index_select: a 0-d array takes an index of exactly one value, got "
+                    + index.numel());
+        }
         NDArray xs = x.rank() == 0 ? x.reshape(1) : x;
         int d = Shape.wrapDim("index_select", dim, xs.rank());
         checkIndex("index_select", index, xs.size(d), "dim " + d);
@@ -37,7 +71,8 @@ final class Indexing {
         shape[d] = index.numel();
         NDArray out = Creation.empty(x.dtype(), x.device(), shape);
         x.backend().indexSelect(xs.contiguous(), d, index.reshape(index.numel()).contiguous(), out);
-        return x.rank() == 0 ? out.view(index.shape()) : out;
+        // PyTorch keeps the input's rank: selecting from a 0-d array gives a 0-d array.
+        return x.rank() == 0 ? out.view() : out;
     }
 
     static NDArray gather(NDArray x, int dim, NDArray index) {
@@ -56,6 +91,10 @@ final class Indexing {
         if (!self.isContiguous() || self.offset() != 0 || self.storage().size() != self.numel()) {
             throw new IllegalArgumentException("scatter_add_: the target must be a contiguous array that owns its"
                     + " storage; call contiguous() or copy() first");
+        }
+        if (self.dtype() != DType.F32 && self.dtype().isFloating() || self.dtype() == DType.BOOL) {
+            throw new IllegalArgumentException("scatter_add_: the target must be F32, I32 or I64, got "
+                    + self.dtype() + "; convert with to(DType.F32)");
         }
         int d = Shape.wrapDim("scatter_add", dim, self.rank());
         checkSameRankNotLarger("scatter_add", self, index, d, "self");
@@ -88,7 +127,11 @@ final class Indexing {
             throw new IllegalArgumentException("one_hot: needs an integer array, got " + index.dtype());
         }
         if (numClasses == -1) {
-            numClasses = index.numel() == 0 ? 0 : (int) index.max().item() + 1;
+            if (index.numel() == 0) {
+                throw new IllegalArgumentException("one_hot: cannot infer the number of classes (-1) from an empty"
+                        + " array; pass num_classes");
+            }
+            numClasses = (int) Math.min(Integer.MAX_VALUE, Math.max(0, minMax(index)[1] + 1));
         } else if (numClasses < 1 && index.numel() > 0) {
             throw new IllegalArgumentException("one_hot: num_classes must be positive or -1, got " + numClasses);
         }

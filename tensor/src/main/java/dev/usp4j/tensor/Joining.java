@@ -12,45 +12,50 @@ final class Joining {
         if (arrays.isEmpty()) {
             throw new IllegalArgumentException("cat: expects a non-empty list of arrays");
         }
-        // PyTorch skips 1-D empty arrays so that cat([empty, x]) works as an accumulator idiom.
-        List<NDArray> parts = new ArrayList<>();
-        for (NDArray a : arrays) {
+        // PyTorch skips 1-D empty arrays so that cat([empty, x]) works as an accumulator idiom; they still take
+        // part in dtype promotion, and messages number arrays by their position in the caller's list.
+        List<Integer> parts = new ArrayList<>();
+        DType t = arrays.get(0).dtype();
+        for (int i = 0; i < arrays.size(); i++) {
+            NDArray a = arrays.get(i);
+            Elementwise.checkDevices("cat", arrays.get(0), a);
+            t = t == a.dtype() ? t : DType.promote(t, a.dtype());
             if (!(a.rank() == 1 && a.numel() == 0)) {
-                parts.add(a);
+                parts.add(i);
             }
         }
         if (parts.isEmpty()) {
-            return arrays.get(0).copy();
+            return Creation.empty(t, arrays.get(0).device(), 0);
         }
-        NDArray first = parts.get(0);
+        int firstAt = parts.get(0);
+        NDArray first = arrays.get(firstAt);
         if (first.rank() == 0) {
-            throw new IllegalArgumentException("cat: zero-dimensional arrays cannot be concatenated");
+            throw new IllegalArgumentException("cat: zero-dimensional array (at position " + firstAt
+                    + ") cannot be concatenated; unsqueeze it first");
         }
         int d = Shape.wrapDim("cat", dim, first.rank());
         int[] shape = first.shape();
-        DType t = first.dtype();
         int total = 0;
-        for (int i = 0; i < parts.size(); i++) {
-            NDArray a = parts.get(i);
-            Elementwise.checkDevices("cat", first, a);
-            int[] s = a.shape();
+        for (int i : parts) {
+            int[] s = arrays.get(i).shape();
             if (s.length != shape.length) {
-                throw new IllegalArgumentException("cat: array " + i + " has shape " + Shape.str(s)
-                        + ", array 0 has " + Shape.str(shape) + ": ranks differ");
+                throw new IllegalArgumentException("cat: array " + i + " has shape " + Shape.str(s) + ", array "
+                        + firstAt + " has " + Shape.str(shape) + ": ranks differ");
             }
             for (int j = 0; j < s.length; j++) {
                 if (j != d && s[j] != shape[j]) {
                     throw new IllegalArgumentException("cat: array " + i + " has shape " + Shape.str(s)
-                            + ", array 0 has " + Shape.str(shape) + ": extents must match except in dim " + d);
+                            + ", array " + firstAt + " has " + Shape.str(shape) + ": extents must match except in"
+                            + " dim " + d);
                 }
             }
             total += s[d];
-            t = t == a.dtype() ? t : DType.promote(t, a.dtype());
         }
         shape[d] = total;
         NDArray out = Creation.empty(t, first.device(), shape);
         int at = 0;
-        for (NDArray a : parts) {
+        for (int i : parts) {
+            NDArray a = arrays.get(i);
             int n = a.size(d);
             if (n > 0) {
                 out.backend().copy(a, out.narrow(d, at, n));
@@ -79,7 +84,7 @@ final class Joining {
     }
 
     static List<NDArray> split(NDArray x, int splitSize, int dim) {
-        int d = Shape.wrapDim("split", dim, x.rank());
+        int d = Shape.wrapDim("split", dim, needsDims("split", x));
         int n = x.size(d);
         if (splitSize <= 0 && !(splitSize == 0 && n == 0)) {
             throw new IllegalArgumentException("split: split size must be positive, got " + splitSize);
@@ -96,7 +101,7 @@ final class Joining {
     }
 
     static List<NDArray> split(NDArray x, int[] sizes, int dim) {
-        int d = Shape.wrapDim("split", dim, x.rank());
+        int d = Shape.wrapDim("split", dim, needsDims("split", x));
         long sum = 0;
         for (int s : sizes) {
             if (s < 0) {
@@ -121,18 +126,33 @@ final class Joining {
         if (chunks <= 0) {
             throw new IllegalArgumentException("chunk: number of chunks must be positive, got " + chunks);
         }
-        int d = Shape.wrapDim("chunk", dim, x.rank());
+        int d = Shape.wrapDim("chunk", dim, needsDims("chunk", x));
         int n = x.size(d);
-        int size = (n + chunks - 1) / chunks;
-        return split(x, Math.max(size, n == 0 ? 0 : 1), d);
+        if (n == 0) {
+            // As torch.chunk: an empty dim still gives the number of chunks asked for, all empty.
+            List<NDArray> out = new ArrayList<>();
+            for (int i = 0; i < chunks; i++) {
+                out.add(x);
+            }
+            return out;
+        }
+        return split(x, (n + chunks - 1) / chunks, d);
     }
 
     static List<NDArray> unbind(NDArray x, int dim) {
-        int d = Shape.wrapDim("unbind", dim, x.rank());
+        int d = Shape.wrapDim("unbind", dim, needsDims("unbind", x));
         List<NDArray> out = new ArrayList<>();
         for (int i = 0; i < x.size(d); i++) {
             out.add(x.select(d, i));
         }
         return out;
+    }
+
+    /** The rank of x, which must be at least 1 (splitting a 0-d array has no dim to split). */
+    private static int needsDims(String op, NDArray x) {
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException(op + ": expects an array with at least one dim, got a 0-d array");
+        }
+        return x.rank();
     }
 }

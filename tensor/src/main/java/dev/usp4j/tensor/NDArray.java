@@ -127,13 +127,18 @@ public final class NDArray {
         return Shape.numel(shape);
     }
 
-    /** True when the layout is row-major with no gaps (extent-1 dims may have any stride). */
+    /**
+     * True when the layout is row-major with no gaps (extent-1 dims may have any stride, and an empty array is
+     * always contiguous, as in PyTorch).
+     */
     public boolean isContiguous() {
-        int expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] == 0) {
+        for (int d : shape) {
+            if (d == 0) {
                 return true;
             }
+        }
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1) {
                 if (strides[i] != expected) {
                     return false;
@@ -420,13 +425,16 @@ public final class NDArray {
     public NDArray transpose(int d0, int d1) {
         int a = Shape.wrapDim("transpose", d0, shape.length);
         int b = Shape.wrapDim("transpose", d1, shape.length);
+        if (shape.length == 0) {
+            return this;
+        }
         int[] s = shape.clone();
         int[] st = strides.clone();
         s[a] = shape[b];
         s[b] = shape[a];
         st[a] = strides[b];
         st[b] = strides[a];
-        return shape.length == 0 ? this : view(s, st, offset);
+        return view(s, st, offset);
     }
 
     /** The transpose of a 2-D array (a 0-d or 1-D array is returned as is), as torch.Tensor.t. */
@@ -574,11 +582,11 @@ public final class NDArray {
 
     /** Dims start..end (inclusive) as one (a view when possible). */
     public NDArray flatten(int start, int end) {
+        int a = Shape.wrapDim("flatten", start, shape.length);
+        int b = Shape.wrapDim("flatten", end, shape.length);
         if (shape.length == 0) {
             return reshape(1);
         }
-        int a = Shape.wrapDim("flatten", start, shape.length);
-        int b = Shape.wrapDim("flatten", end, shape.length);
         if (a > b) {
             throw new IllegalArgumentException("flatten: start dim " + start + " comes after end dim " + end);
         }
