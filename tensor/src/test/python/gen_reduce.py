@@ -231,6 +231,11 @@ fx.case("cumsum_i32", "cumsum", {"x": xi}, {"out": torch.cumsum(xi, 1)}, args={"
 bc = fx.rand(5, 9) > 0.5
 fx.case("cumsum_bool", "cumsum", {"x": bc}, {"out": torch.cumsum(bc, 1)}, args={"dim": 1})
 # A long scan: float accumulation would drift, PyTorch's CPU kernel accumulates in double.
+# 1e8 swallows the ones in float but not in double: after -1e8 the double prefix is exactly the count of ones.
+xk = torch.cat([torch.tensor([1e8]), torch.ones(40), torch.tensor([-1e8]), fx.rand(9)]).reshape(1, 51)
+fx.case("cumsum_cancel", "cumsum", {"x": xk}, {"out": torch.cumsum(xk, 1)}, args={"dim": 1})
+fx.case("cumsum_cancel_cols", "cumsum", {"x": xk}, {"out": torch.cumsum(xk.t(), 0)}, args={"dim": 0},
+        views={"x": [["transpose", 0, 1]]})
 xl = fx.rand(2048)
 fx.case("cumsum_long", "cumsum", {"x": xl}, {"out": torch.cumsum(xl, 0)}, args={"dim": 0})
 
