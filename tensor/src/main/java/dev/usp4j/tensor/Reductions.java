@@ -73,6 +73,7 @@ final class Reductions {
                 out = in.isFloating() ? DType.F32 : in;
                 checkNonEmpty(name, shape, reduced);
             }
+            case LOGSUMEXP -> out = DType.F32; // PyTorch promotes integer and bool inputs to float here
             default -> {
                 if (!in.isFloating()) {
                     throw new IllegalArgumentException(name + ": needs a floating array, got " + in
@@ -103,7 +104,8 @@ final class Reductions {
         String name = max ? "max" : "min";
         int[] shape = x.shape();
         int d = Shape.wrapDim(name, dim, shape.length);
-        if (shape.length == 0) {
+        boolean scalar = shape.length == 0;
+        if (scalar) {
             x = x.reshape(1);
             shape = new int[] {1};
         }
@@ -113,7 +115,8 @@ final class Reductions {
         }
         boolean[] reduced = new boolean[shape.length];
         reduced[d] = true;
-        if (x.dtype() == DType.BOOL) {
+        boolean bool = x.dtype() == DType.BOOL;
+        if (bool) {
             x = x.to(DType.I32);
         }
         DType t = x.dtype().isFloating() ? DType.F32 : x.dtype();
@@ -122,7 +125,10 @@ final class Reductions {
         NDArray values = Creation.empty(t, x.device(), kept);
         NDArray indices = Creation.empty(DType.I64, x.device(), kept);
         x.backend().argReduce(max, x, d, values, indices);
-        if (keepdim && x.rank() > 0) {
+        if (bool) {
+            values = values.to(DType.BOOL); // torch.max(dim) of a bool array gives bool values
+        }
+        if (keepdim && !scalar) {
             return new ValuesIndices(values, indices);
         }
         int[] dropped = droppedShape(shape, reduced);

@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * exp, log and tanh for float vectors built from additions, multiplications, FMAs and bit operations only, each
- * with a scalar twin that performs the very same float operations.
+ * with a scalar twin that performs the very same float operations, and horizontal lane reductions in a fixed
+ * order.
  *
  * <p>Why not {@code lanewise(VectorOperators.EXP)}: HotSpot computes it with an SVML routine once C2 has compiled
  * the loop and with {@code Math.exp} per lane before that, and the two differ in the last ulp — so the same call
@@ -205,5 +206,48 @@ public final class VectorMath {
         }
         float large = 1f - 2f / (exp(a + a) + 1f);
         return x < 0 ? -large : large;
+    }
+
+    // ---- horizontal reductions in a fixed lane order --------------------------------------------------------
+    // reduceLanes(ADD) may add lanes in another order once intrinsified; these always go lane 0, 1, 2, ...
+
+    /** Sum of the lanes of v in lane order, in double. */
+    public static double sumLanes(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        double s = 0;
+        for (int l = 0; l < KernelPath.LANES; l++) {
+            s += scratch[l];
+        }
+        return s;
+    }
+
+    /** Product of the lanes of v in lane order, in double. */
+    public static double prodLanes(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        double s = 1;
+        for (int l = 0; l < KernelPath.LANES; l++) {
+            s *= scratch[l];
+        }
+        return s;
+    }
+
+    /** Largest lane; NaN if any lane is NaN. */
+    public static float maxLanes(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int l = 0; l < KernelPath.LANES; l++) {
+            m = Math.max(m, scratch[l]);
+        }
+        return m;
+    }
+
+    /** Smallest lane; NaN if any lane is NaN. */
+    public static float minLanes(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        float m = Float.POSITIVE_INFINITY;
+        for (int l = 0; l < KernelPath.LANES; l++) {
+            m = Math.min(m, scratch[l]);
+        }
+        return m;
     }
 }
