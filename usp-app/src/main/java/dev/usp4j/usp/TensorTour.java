@@ -62,7 +62,7 @@ final class TensorTour {
     private Map<String, NDArray> classify() {
         line("## Softmax regression on synthetic clusters");
         Generator gen = new Generator(42);
-        NDArray centers = NDArray.randn(gen, CLASSES, FEATURES).mul(1.2);
+        NDArray centers = NDArray.randn(gen, CLASSES, FEATURES).mul(0.15);
         NDArray labels = NDArray.randint(gen, 0, CLASSES, SAMPLES);
         NDArray x = centers.indexSelect(0, labels).add(NDArray.randn(gen, SAMPLES, FEATURES));
         NDArray y = labels.oneHot(CLASSES).to(DType.F32);
