@@ -23,6 +23,24 @@ public final class Shape {
         return (int) n;
     }
 
+    /** Product of the extents before {@code dim}: the "outer" count of an [outer, n, inner] view. */
+    public static int numelBefore(int[] shape, int dim) {
+        int n = 1;
+        for (int d = 0; d < dim; d++) {
+            n *= shape[d];
+        }
+        return n;
+    }
+
+    /** Product of the extents after {@code dim}: the "inner" count of an [outer, n, inner] view. */
+    public static int numelAfter(int[] shape, int dim) {
+        int n = 1;
+        for (int d = dim + 1; d < shape.length; d++) {
+            n *= shape[d];
+        }
+        return n;
+    }
+
     /** Row-major strides of a contiguous array of this shape. */
     public static int[] contiguousStrides(int[] shape) {
         int[] strides = new int[shape.length];

@@ -2,6 +2,7 @@ package dev.usp4j.tensor.cpu;
 
 import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.Shape;
 
 /**
  * Inclusive running sums and products (cumsum, cumprod) along one dim of a contiguous F32 or I64 array. Like
@@ -25,14 +26,8 @@ final class CumulativeKernels {
             return;
         }
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int d = 0; d < dim; d++) {
-            outer *= shape[d];
-        }
-        for (int d = dim + 1; d < shape.length; d++) {
-            inner *= shape[d];
-        }
+        int outer = Shape.numelBefore(shape, dim);
+        int inner = Shape.numelAfter(shape, dim);
         int n = shape[dim];
         int xo = x.offset();
         int oo = out.offset();

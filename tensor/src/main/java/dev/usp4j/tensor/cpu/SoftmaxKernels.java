@@ -5,6 +5,7 @@ import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
 import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.Shape;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -29,14 +30,8 @@ final class SoftmaxKernels {
             return;
         }
         int[] shape = x.shape();
-        int outer = 1;
-        int inner = 1;
-        for (int d = 0; d < dim; d++) {
-            outer *= shape[d];
-        }
-        for (int d = dim + 1; d < shape.length; d++) {
-            inner *= shape[d];
-        }
+        int outer = Shape.numelBefore(shape, dim);
+        int inner = Shape.numelAfter(shape, dim);
         int n = shape[dim];
         float[] xs = CpuStorage.of(x).floats();
         float[] ys = CpuStorage.of(out).floats();
