@@ -21,8 +21,8 @@ final class GemmWorkspace {
     private MemorySegment b = MemorySegment.NULL;
     /** MR×NR results of an edge tile before the valid part is merged into C. */
     final float[] tile = new float[GemmKernel.MR * GemmKernel.NR];
-    /** Gather indices for packing a B with contiguous columns. */
-    final int[] index = new int[KernelPath.LANES];
+
+    private float[] smallB = new float[0];
 
     private GemmWorkspace() {
     }
@@ -46,6 +46,14 @@ final class GemmWorkspace {
             b = allocate(floats * 4);
         }
         return b;
+    }
+
+    /** Scratch of at least {@code floats} floats for the zero-padded edge columns of an unpacked B. */
+    float[] scratchB(int floats) {
+        if (smallB.length < floats) {
+            smallB = new float[Math.max(floats, smallB.length * 2)];
+        }
+        return smallB;
     }
 
     private static MemorySegment allocate(long bytes) {

@@ -2,6 +2,7 @@ package dev.usp4j.tensor.cpu;
 
 import static dev.usp4j.tensor.cpu.GemmKernel.MR;
 import static dev.usp4j.tensor.cpu.GemmKernel.NR;
+import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -15,7 +16,9 @@ import java.util.Arrays;
  * micro-panels ({@link GemmPacking}) in 64-byte-aligned per-thread buffers ({@link GemmWorkspace}), and the
  * {@link GemmKernel} micro-kernel computes MR×NR tiles of C from them. Packing absorbs every stride, so a transposed
  * operand costs only its packing. Edge tiles are computed whole on the zero-padded panels into a scratch tile and
- * only their valid part is merged. Tiny products and matrix–vector products skip packing ({@link SmallGemm}).
+ * only their valid part is merged; the last panel of a C whose width is not a multiple of NR gets a narrower kernel.
+ * Small products (under ~100³ multiply-adds) and products with at most 4 rows or 1 column skip packing when the
+ * layout allows ({@link SmallGemm}).
  *
  * <p>Threads: C is cut into one contiguous slab of rows or of columns per thread (whichever balances better and
  * duplicates less packing), and each thread runs the blocked algorithm on its slab with its own buffers, so
@@ -24,16 +27,23 @@ import java.util.Arrays;
  * batch of GEMMs split across threads) it runs on the calling thread.
  */
 public final class PackedGemm {
-    /** Largest K block: a 6×kc A micro-panel and kc×64 B micro-panel stay near L1, the A block in L2. */
-    static final int KC = Integer.getInteger("gemm.kc", 256);
-    /** Rows of the packed A block (a multiple of MR), sized for the 1 MiB L2 with the B micro-panels. */
-    static final int MC = Integer.getInteger("gemm.mc", 144);
-    /** Columns of the packed B panel (a multiple of NR), sized for the shared L3. */
-    static final int NC = Integer.getInteger("gemm.nc", 3072);
-    /** Products with fewer multiply-adds than this skip packing. */
-    private static final long SMALL_MACS = 8 * 1024;
-    /** Products with fewer multiply-adds than this run on one thread (a fork costs ~10–20 µs). */
-    private static final long PARALLEL_MACS = 1L << 20;
+    /**
+     * Largest K block. Larger blocks mean fewer passes over C (each pass loads and stores every C tile); 512 beat
+     * 256 by 5–10% and 384–768 were within noise of it. A 6×512 A micro-panel (12 KiB) stays in L1, a 512×64 B
+     * micro-panel (128 KiB) in L2.
+     */
+    static final int KC = 512;
+    /** Rows of the packed A block (a multiple of MR): 96×512 floats = 192 KiB, in L2 beside a B micro-panel. */
+    static final int MC = 96;
+    /** Columns of the packed B panel (a multiple of NR): up to 6 MiB, in the shared L3. */
+    static final int NC = 3072;
+    /** Products with fewer multiply-adds than this (about 100³) skip packing when the layout allows. */
+    private static final long SMALL_MACS = 1L << 20;
+    /**
+     * Products with fewer multiply-adds than this run on one thread: waking an idle pool thread costs ~100 µs on
+     * the 2-vCPU machine, and 200³ ran slower on two threads than on one.
+     */
+    private static final long PARALLEL_MACS = 1L << 23;
 
     private PackedGemm() {
     }
@@ -67,11 +77,22 @@ public final class PackedGemm {
             return;
         }
         long macs = (long) m * n * k;
-        if (macs < SMALL_MACS || m == 1 || n == 1) {
+        // Small, or few rows or one column: packing would cost as much as the product itself.
+        boolean thin = m <= 4 || n == 1;
+        if ((macs < SMALL_MACS || thin)
+                && SmallGemm.supports(aColStride, bRowStride, bColStride)) {
             SmallGemm.gemm(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff,
                     ldc, accumulate);
             return;
         }
+        packed(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc,
+                accumulate);
+    }
+
+    /** The packed algorithm for any m, n, k &gt; 0, split across threads when large enough (tests call it too). */
+    static void packed(int m, int n, int k, float[] a, int aOff, int aRowStride, int aColStride, float[] b, int bOff,
+                       int bRowStride, int bColStride, float[] c, int cOff, int ldc, boolean accumulate) {
+        long macs = (long) m * n * k;
         int threads = macs < PARALLEL_MACS || Parallel.inParallelRegion() ? 1 : Parallel.threads();
         if (threads == 1) {
             blocked(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc,
@@ -104,8 +125,9 @@ public final class PackedGemm {
      * tiles of the split dimension sets the time; the cheaper of the two estimates wins.
      */
     private static boolean splitRows(int m, int n, int threads) {
-        double rows = cost(m, MR, threads) * n + n * 8.0;
-        double cols = cost(n, NR, threads) * m + m * 16.0;
+        // Work in multiply-adds per k; packing one element costs about as much as 24 (B) or 12 (A) of them.
+        double rows = cost(m, MR, threads) * n + n * 24.0;
+        double cols = cost(n, NR, threads) * m + m * 12.0;
         return rows <= cols;
     }
 
@@ -133,7 +155,7 @@ public final class PackedGemm {
                 // thread split.
                 int pc = (int) ((long) k * kb / kBlocks);
                 int kc = (int) ((long) k * (kb + 1) / kBlocks) - pc;
-                GemmPacking.packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bPack, ws.index);
+                GemmPacking.packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bPack);
                 boolean acc = accumulate || kb > 0;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
@@ -149,15 +171,17 @@ public final class PackedGemm {
                                     int cOff, int ldc, boolean acc, float[] tile) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
+            // The last panel may be narrower: use the kernel with just enough vectors.
+            int vectors = (nr + LANES - 1) / LANES;
             long bo = 4L * jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
                 long ao = 4L * ir * kc;
                 int ci = cOff + ir * ldc + jr;
-                if (mr == MR && nr == NR) {
-                    GemmKernel.tile(kc, aPack, ao, bPack, bo, c, ci, ldc, acc);
+                if (mr == MR && nr == vectors * LANES) {
+                    tile(vectors, kc, aPack, ao, bPack, bo, c, ci, ldc, acc);
                 } else {
-                    GemmKernel.tile(kc, aPack, ao, bPack, bo, tile, 0, NR, false);
+                    tile(vectors, kc, aPack, ao, bPack, bo, tile, 0, NR, false);
                     for (int i = 0; i < mr; i++) {
                         int row = ci + i * ldc;
                         for (int j = 0; j < nr; j++) {
@@ -166,6 +190,16 @@ public final class PackedGemm {
                     }
                 }
             }
+        }
+    }
+
+    private static void tile(int vectors, int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c,
+                             int co, int ldc, boolean acc) {
+        switch (vectors) {
+            case 1 -> GemmKernel.tile1(kc, ap, ao, bp, bo, c, co, ldc, acc);
+            case 2 -> GemmKernel.tile2(kc, ap, ao, bp, bo, c, co, ldc, acc);
+            case 3 -> GemmKernel.tile3(kc, ap, ao, bp, bo, c, co, ldc, acc);
+            default -> GemmKernel.tile(kc, ap, ao, bp, bo, c, co, ldc, acc);
         }
     }
 

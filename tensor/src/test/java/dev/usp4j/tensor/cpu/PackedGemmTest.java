@@ -11,9 +11,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * PackedGemm against its naive {@code reference}: awkward sizes around the tile and block edges (MR, NR, KC, MC,
- * NC), the four transpose combinations and other strides, offsets into larger arrays (nothing outside C may
- * change), accumulate mode, empty dims, and bit-identical results for 1 and 2 threads.
+ * PackedGemm against its naive {@code reference}, through sgemm and through each of its paths (packed, unpacked)
+ * directly: awkward sizes around the tile and block edges (MR, NR, KC, MC, NC), the four transpose combinations
+ * and other strides, offsets into larger arrays (nothing outside C may change), accumulate mode, empty dims, and
+ * bit-identical results for 1 and 2 threads.
  *
  * <p>Tolerance: both results sum k products in float in different orders, so each may be off by about
  * k·2⁻²⁴·Σ|a||b|; the check allows twice that (plus one ulp of slack), computed per element.
@@ -68,7 +69,10 @@ class PackedGemmTest {
         return new Mat(d, off, rs, cs);
     }
 
-    /** Runs sgemm and reference on the same layout and checks the result and that nothing else changed. */
+    /**
+     * Runs reference and, on copies of the same C, sgemm, the packed algorithm and (where its layout applies) the
+     * unpacked one, and checks each result and that nothing outside C changed.
+     */
     private static void check(SplittableRandom rnd, int m, int n, int k, boolean at, boolean bt, int step,
                               boolean accumulate) {
         Mat a = operand(rnd, m, k, at, step);
@@ -80,10 +84,7 @@ class PackedGemmTest {
             c[i] = (float) (rnd.nextDouble() * 2 - 1);
         }
         float[] expected = c.clone();
-        float[] got = c.clone();
         PackedGemm.reference(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, expected, cOff, ldc,
-                accumulate);
-        PackedGemm.sgemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, got, cOff, ldc,
                 accumulate);
         Mat aa = a.abs();
         Mat ba = b.abs();
@@ -92,6 +93,26 @@ class PackedGemmTest {
                 ldc, false);
         String what = "m=" + m + " n=" + n + " k=" + k + " aT=" + at + " bT=" + bt + " step=" + step + " acc="
                 + accumulate;
+        float[] got = c.clone();
+        PackedGemm.sgemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, got, cOff, ldc,
+                accumulate);
+        compare("sgemm " + what, m, n, k, accumulate, c, got, expected, bound, cOff, ldc);
+        if (m > 0 && n > 0 && k > 0) {
+            got = c.clone();
+            PackedGemm.packed(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, got, cOff, ldc,
+                    accumulate);
+            compare("packed " + what, m, n, k, accumulate, c, got, expected, bound, cOff, ldc);
+            if (SmallGemm.supports(a.cs, b.rs, b.cs)) {
+                got = c.clone();
+                SmallGemm.gemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, got, cOff, ldc,
+                        accumulate);
+                compare("unpacked " + what, m, n, k, accumulate, c, got, expected, bound, cOff, ldc);
+            }
+        }
+    }
+
+    private static void compare(String what, int m, int n, int k, boolean accumulate, float[] c, float[] got,
+                                float[] expected, float[] bound, int cOff, int ldc) {
         boolean[] inC = new boolean[c.length];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -240,17 +261,17 @@ class PackedGemmTest {
 
     @Test
     void oneAndTwoThreadsAreBitIdentical() {
-        // Row splits (tall C), column splits (wide C), transposed operands, K blocks, accumulate.
-        int[][] shapes = {{300, 200, 257}, {20, 900, 300}, {1000, 70, 65}, {130, 2100, 40}, {7, 5000, 31}};
-        int c = 0;
-        for (int[] s : shapes) {
-            boolean at = (c & 1) != 0;
-            boolean bt = (c & 2) != 0;
-            boolean acc = c % 3 == 0;
-            float[] one = run(1, s[0], s[1], s[2], at, bt, acc);
-            float[] two = run(2, s[0], s[1], s[2], at, bt, acc);
-            assertArrayEquals(one, two, "shape " + Arrays.toString(s));
-            c++;
+        // {m, n, k, transposes (bit 0: A, bit 1: B), accumulate}: packed row splits (tall C) and column splits
+        // (wide C) with transposed operands, K blocks and accumulate; the unpacked path's column-block split
+        // (4 rows) and its dot-product row split (one column).
+        int[][] cases = {{300, 200, 257, 0, 0}, {40, 2000, 300, 1, 1}, {1000, 70, 130, 2, 0}, {130, 2100, 40, 3, 1},
+            {3, 5000, 700, 0, 1}, {20000, 1, 500, 0, 0}};
+        for (int[] s : cases) {
+            boolean at = (s[3] & 1) != 0;
+            boolean bt = (s[3] & 2) != 0;
+            float[] one = run(1, s[0], s[1], s[2], at, bt, s[4] == 1);
+            float[] two = run(2, s[0], s[1], s[2], at, bt, s[4] == 1);
+            assertArrayEquals(one, two, "case " + Arrays.toString(s));
         }
     }
 
