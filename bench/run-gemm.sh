@@ -19,14 +19,14 @@ echo "raw results in $OUT" >&2
 java_run() {  # threads round
     "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xss4m -cp "bench/target/classes:bench/target/lib/*" \
         org.openjdk.jmh.Main GemmBenchmark -p shape="$SHAPES" -p threads="$1" \
-        -f 1 -wi 4 -w 1s -i 3 -r 1s \
+        -f 1 -wi 3 -w 1s -i 3 -r 500ms \
         -jvmArgs "--add-modules jdk.incubator.vector -Xss4m -Xmx8g" \
         -rf csv -rff "$OUT/java-t$1-r$2.csv" > "$OUT/java-t$1-r$2.log" 2>&1
 }
 
 numpy_run() {  # threads round
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$1" \
-        python3 bench/peers/gemm_numpy.py --shapes "$SHAPES" > "$OUT/numpy-t$1-r$2.txt"
+        python3 bench/peers/gemm_numpy.py --shapes "$SHAPES" --batches 4 --batch-seconds 0.3 > "$OUT/numpy-t$1-r$2.txt"
 }
 
 for r in $(seq 1 "$ROUNDS"); do

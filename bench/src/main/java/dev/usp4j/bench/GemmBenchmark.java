@@ -26,13 +26,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code matmul(a, b, out=c)}), so output allocation is not timed. JMH reports the average time per invocation in
  * microseconds; GFLOP/s = 2·B·M·K·N / (score_µs · 1000), which {@link #flops(String)} gives the numerator of and the
  * runner computes. Shapes: {@code "512"} is 512³, {@code "MxKxN"} one product, {@code "BxMxKxN"} a batch.
+ *
+ * <p>The first warm-up iteration is slow (the Vector API kernels run interpreted until C2 compiles them: the first
+ * 2048³ call takes seconds), so keep at least 3 warm-up iterations.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss4m", "-Xmx8g"})
-@Warmup(iterations = 4, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class GemmBenchmark {
     @Param({"512", "1024", "2048", "4096x384x1536", "4096x1536x384", "256x768x3072", "64x256x64x256"})
     public String shape;
