@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Each invocation is one backend matmul, [B,M,K]·[B,K,N] into a preallocated [B,M,N] (as NumPy's
  * {@code matmul(a, b, out=c)}), so output allocation is not timed. JMH reports the average time per invocation in
- * microseconds; GFLOP/s = 2·B·M·K·N / (score_µs · 1000), which {@link #flops(String)} gives the numerator of and the
- * runner computes. Shapes: {@code "512"} is 512³, {@code "MxKxN"} one product, {@code "BxMxKxN"} a batch.
+ * microseconds, and GFLOP/s = 2·B·M·K·N / (score_µs · 1000): {@link #flops(String)} gives the numerator, and
+ * bench/run-gemm.sh does the division. Shapes: {@code "512"} is 512³, {@code "MxKxN"} one product,
+ * {@code "BxMxKxN"} a batch.
  *
  * <p>The first warm-up iteration is slow (the Vector API kernels run interpreted until C2 compiles them: the first
  * 2048³ call takes seconds), so keep at least 3 warm-up iterations.

@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorOperators;
  *       zero and then stored or added to C — the same order as one K block of the packed path.</li>
  *   <li>A with contiguous rows and B with contiguous columns: one vectorised dot product per element.</li>
  * </ul>
- * Other layouts are packed ({@link PackedGemm}). Large matrix–vector products
- * are split across threads by column blocks or rows, which never changes any element's summation order.
+ * Other layouts are packed ({@link PackedGemm}). Large matrix–vector products are split across threads by column
+ * blocks or rows, which never changes any element's summation order.
  */
 final class SmallGemm {
     /** Columns of one register block: four vectors. */
