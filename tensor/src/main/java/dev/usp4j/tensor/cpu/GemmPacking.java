@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmPacking {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Eight lanes: one step of a column-major A panel (MR = 6 floats) in one load and store. */
+    /** Eight lanes: one step of a column-major A panel (MR = 6 floats) in one load and store (if F has 8+). */
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
     private GemmPacking() {
@@ -73,7 +73,7 @@ final class GemmPacking {
      * element by element. (0.55 → 0.41 ns per element; the rest is the strided walk through A.)
      */
     private static void columnMajorPanelsA(float[] a, int aOff, int cs, int full, int kc, MemorySegment dst) {
-        boolean vector = MR <= 8 && F8.length() == 8;
+        boolean vector = MR <= 8 && LANES >= 8;
         long o = 0;
         for (int ir = 0; ir < full; ir += MR) {
             for (int p = 0, src = aOff + ir; p < kc; p++, src += cs, o += 4L * MR) {
