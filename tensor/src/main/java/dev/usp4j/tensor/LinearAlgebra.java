@@ -38,7 +38,14 @@ final class LinearAlgebra {
         }
         int[] batchA = Arrays.copyOf(as, as.length - 2);
         int[] batchB = Arrays.copyOf(bs, bs.length - 2);
-        int[] batch = Shape.broadcast("matmul", batchA, batchB);
+        int[] batch;
+        try {
+            batch = Shape.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("matmul: shapes " + Shape.str(a.shape()) + " and "
+                    + Shape.str(b.shape()) + " cannot be multiplied: batch dims " + Shape.str(batchA) + " and "
+                    + Shape.str(batchB) + " do not broadcast", e);
+        }
         int nb = Shape.numel(batch);
         NDArray out3;
         NDArray foldedA = batchB.length == 0 && batchA.length > 0

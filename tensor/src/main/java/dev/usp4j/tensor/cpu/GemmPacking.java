@@ -1,0 +1,175 @@
+package dev.usp4j.tensor.cpu;
+
+import static dev.usp4j.tensor.cpu.GemmKernel.MR;
+import static dev.usp4j.tensor.cpu.GemmKernel.NR;
+import static dev.usp4j.tensor.cpu.KernelPath.F;
+import static dev.usp4j.tensor.cpu.KernelPath.LANES;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Copies blocks of A and B into the micro-panel layouts {@link GemmKernel} reads: A as [mc/MR][kc][MR] and B as
+ * [nc/NR][kc][NR], zero-padded to whole panels, so the kernel never sees a stride or an edge. Packing takes any
+ * element strides; the common layouts get their own loop (row-major A and column-major B, i.e. a transposed
+ * weight: register transposes from {@link GemmShuffles}; row-major B: vector copies; column-major A: one short
+ * vector per step), everything else a scalar loop.
+ */
+final class GemmPacking {
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Eight lanes: one step of a column-major A panel (MR = 6 floats) in one load and store (if F has 8+). */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    private GemmPacking() {
+    }
+
+    /**
+     * Packs A(i,p) = a[aOff + i·rs + p·cs] for i &lt; mc, p &lt; kc into {@code dst} from byte 0, as ceil(mc/MR)
+     * panels of kc×MR floats.
+     */
+    static void packA(float[] a, int aOff, int rs, int cs, int mc, int kc, MemorySegment dst) {
+        int full = mc - mc % MR;
+        long o = 0;
+        if (rs == 1 && cs != 1) {
+            columnMajorPanelsA(a, aOff, cs, full, kc, dst);
+            o = 4L * full * kc;
+        } else {
+            for (int ir = 0; ir < full; ir += MR) {
+                int base = aOff + ir * rs;
+                if (cs == 1) {
+                    o = rowMajorPanelA(a, base, rs, kc, dst, o);
+                } else {
+                    o = stridedPanelA(a, base, rs, cs, MR, kc, dst, o);
+                }
+            }
+        }
+        if (full < mc) {
+            stridedPanelA(a, aOff + full * rs, rs, cs, mc - full, kc, dst, o);
+        }
+    }
+
+    /** One panel of mr &lt;= MR rows with any strides, zero-padded to MR rows. */
+    private static long stridedPanelA(float[] a, int base, int rs, int cs, int mr, int kc, MemorySegment dst,
+                                      long o) {
+        for (int p = 0; p < kc; p++) {
+            int src = base + p * cs;
+            for (int i = 0; i < MR; i++) {
+                dst.set(FLOAT, o + 4L * i, i < mr ? a[src + i * rs] : 0f);
+            }
+            o += 4L * MR;
+        }
+        return o;
+    }
+
+    /**
+     * All full panels of a column-major A (a transposed view, as in dW = dYᵀ·X). Each step's MR contiguous floats
+     * are copied as one 8-float vector, whose two extra lanes land in the next step (of this panel or the next
+     * one) and are overwritten when that step is packed; a panel's last step (so that the block's very last one
+     * cannot spill past the packed data) and any 8-float window that would cross the end of the array are copied
+     * element by element. (0.55 → 0.41 ns per element; the rest is the strided walk through A.)
+     */
+    private static void columnMajorPanelsA(float[] a, int aOff, int cs, int full, int kc, MemorySegment dst) {
+        boolean vector = MR <= 8 && LANES >= 8;
+        long o = 0;
+        for (int ir = 0; ir < full; ir += MR) {
+            for (int p = 0, src = aOff + ir; p < kc; p++, src += cs, o += 4L * MR) {
+                if (vector && p < kc - 1 && src + 8 <= a.length) {
+                    FloatVector.fromArray(F8, a, src).intoMemorySegment(dst, o, ORDER);
+                } else {
+                    for (int i = 0; i < MR; i++) {
+                        dst.set(FLOAT, o + 4L * i, a[src + i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** One full panel of a row-major A: MR row streams, interleaved step by step (16 steps at a time). */
+    private static long rowMajorPanelA(float[] a, int base, int rs, int kc, MemorySegment dst, long o) {
+        int p = 0;
+        if (GemmShuffles.AVAILABLE && MR == 6) {
+            for (; p + 16 <= kc; p += 16) {
+                GemmShuffles.sixRows(a, base + p, rs, dst, o);
+                o += 4L * 16 * MR;
+            }
+        }
+        for (; p < kc; p++) {
+            for (int i = 0; i < MR; i++) {
+                dst.set(FLOAT, o + 4L * i, a[base + i * rs + p]);
+            }
+            o += 4L * MR;
+        }
+        return o;
+    }
+
+    /**
+     * Packs B(p,j) = b[bOff + p·rs + j·cs] for p &lt; kc, j &lt; nc into {@code dst} from byte 0, as
+     * ceil(nc/NR) panels of kc×NR floats.
+     */
+    static void packB(float[] b, int bOff, int rs, int cs, int kc, int nc, MemorySegment dst) {
+        int full = nc - nc % NR;
+        if (cs == 1) {
+            rowMajorPanelsB(b, bOff, rs, kc, full, dst);
+        } else if (rs == 1 && GemmShuffles.AVAILABLE) {
+            for (int jr = 0; jr < full; jr += NR) {
+                columnMajorPanelB(b, bOff + jr * cs, cs, kc, dst, 4L * jr * kc);
+            }
+        } else {
+            for (int jr = 0; jr < full; jr += NR) {
+                stridedPanelB(b, bOff + jr * cs, rs, cs, kc, NR, dst, 4L * jr * kc);
+            }
+        }
+        if (full < nc) {
+            stridedPanelB(b, bOff + full * cs, rs, cs, kc, nc - full, dst, 4L * full * kc);
+        }
+    }
+
+    /**
+     * All full panels of a row-major B, row by row: each row of B is read once, front to back, and its NR-wide
+     * pieces go to consecutive panels (faster than panel by panel, which walks B with a large stride).
+     */
+    private static void rowMajorPanelsB(float[] b, int bOff, int rs, int kc, int full, MemorySegment dst) {
+        long panelBytes = 4L * NR * kc;
+        for (int p = 0; p < kc; p++) {
+            int src = bOff + p * rs;
+            long o = 4L * NR * p;
+            for (int jr = 0; jr < full; jr += NR, o += panelBytes) {
+                FloatVector.fromArray(F, b, src + jr).intoMemorySegment(dst, o, ORDER);
+                FloatVector.fromArray(F, b, src + jr + LANES).intoMemorySegment(dst, o + 4L * LANES, ORDER);
+                FloatVector.fromArray(F, b, src + jr + 2 * LANES).intoMemorySegment(dst, o + 8L * LANES, ORDER);
+                FloatVector.fromArray(F, b, src + jr + 3 * LANES).intoMemorySegment(dst, o + 12L * LANES, ORDER);
+            }
+        }
+    }
+
+    /** A full panel of a B whose columns are contiguous (a transposed view): 16×16 register transposes. */
+    private static void columnMajorPanelB(float[] b, int base, int cs, int kc, MemorySegment dst, long o) {
+        int p = 0;
+        for (; p + 16 <= kc; p += 16) {
+            for (int v = 0; v < NR; v += 16) {
+                GemmShuffles.sixteenColumns(b, base + v * cs + p, cs, dst, o + 4L * (p * NR + v), 4L * NR);
+            }
+        }
+        for (; p < kc; p++) {
+            for (int j = 0; j < NR; j++) {
+                dst.set(FLOAT, o + 4L * (p * NR + j), b[base + j * cs + p]);
+            }
+        }
+    }
+
+    /** One panel of nr &lt;= NR columns with any strides, zero-padded to NR. */
+    private static void stridedPanelB(float[] b, int base, int rs, int cs, int kc, int nr, MemorySegment dst,
+                                      long o) {
+        for (int p = 0; p < kc; p++) {
+            int src = base + p * rs;
+            for (int j = 0; j < NR; j++) {
+                dst.set(FLOAT, o + 4L * j, j < nr ? b[src + j * cs] : 0f);
+            }
+            o += 4L * NR;
+        }
+    }
+}
