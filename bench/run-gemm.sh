@@ -11,7 +11,7 @@ if [ ! -x "$JAVA_HOME/bin/java" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | gre
 fi
 SHAPES=${SHAPES:-512,1024,2048,4096x384x1536,4096x1536x384,256x768x3072,64x256x64x256}
 if [ -z "${SKIP_BUILD:-}" ]; then
-    mvn -q -DskipTests package
+    mvn -B -q -DskipTests package
 fi
 OUT=$(mktemp -d /tmp/gemm-bench.XXXXXX)
 echo "raw results in $OUT" >&2
