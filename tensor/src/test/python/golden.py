@@ -120,9 +120,9 @@ class Fixture:
     def inputs_with_views(self, inputs, views):
         return {k: apply_views(v, (views or {}).get(k)) for k, v in inputs.items()}
 
-    def save(self):
-        os.makedirs(OUT_DIR, exist_ok=True)
-        path = os.path.join(OUT_DIR, self.group + ".safetensors")
+    def save(self, out_dir=OUT_DIR):
+        os.makedirs(out_dir, exist_ok=True)
+        path = os.path.join(out_dir, self.group + ".safetensors")
         write_safetensors(path, self.tensors, self.meta)
         size = os.path.getsize(path)
         print(f"{path}: {len(self.meta)} cases, {size / 1024:.1f} KiB")

@@ -6,10 +6,12 @@ import java.util.Map;
 
 /**
  * One case of a golden fixture: the op name, its JSON arguments, the inputs (views already applied, as in
- * PyTorch) and the outputs PyTorch computed.
+ * PyTorch) and the outputs PyTorch computed; {@code bases} and {@code views} keep the inputs before their view
+ * chains, for harnesses that must apply the views themselves (gradients flowing back through them).
  */
 public record GoldenCase(String name, String op, Map<String, Object> args, Map<String, NDArray> inputs,
-                         Map<String, NDArray> expected, Double tol) {
+                         Map<String, NDArray> expected, Double tol, Map<String, NDArray> bases,
+                         Map<String, List<?>> views) {
 
     public NDArray in(String key) {
         NDArray a = inputs.get(key);

@@ -33,8 +33,12 @@ public final class GoldenFile {
                 Map<String, Object> spec = Json.parseObject(e.getValue());
                 Map<String, Object> views = (Map<String, Object>) spec.getOrDefault("views", Map.of());
                 Map<String, NDArray> inputs = new LinkedHashMap<>();
+                Map<String, NDArray> bases = new LinkedHashMap<>();
+                Map<String, List<?>> chains = new LinkedHashMap<>();
                 for (Object k : (List<Object>) spec.get("inputs")) {
                     NDArray base = f.get(name + "/in/" + k);
+                    bases.put((String) k, base);
+                    chains.put((String) k, (List<?>) views.get(k));
                     inputs.put((String) k, Views.apply(base, (List<?>) views.get(k)));
                 }
                 Map<String, NDArray> outputs = new LinkedHashMap<>();
@@ -44,7 +48,7 @@ public final class GoldenFile {
                 Object tol = spec.get("tol");
                 cases.add(new GoldenCase(name, (String) spec.get("op"),
                         (Map<String, Object>) spec.getOrDefault("args", Map.of()), inputs, outputs,
-                        tol == null ? null : ((Number) tol).doubleValue()));
+                        tol == null ? null : ((Number) tol).doubleValue(), bases, chains));
             }
             return cases;
         } catch (IOException e) {

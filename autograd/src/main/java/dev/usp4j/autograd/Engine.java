@@ -1,0 +1,117 @@
+package dev.usp4j.autograd;
+
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.Shape;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a backward pass: orders the nodes reachable from the root so that each runs after every node that feeds it
+ * a gradient, sums the gradients arriving at each node, calls the rules, adds the results into the leaves' grad,
+ * and releases the graph unless asked to keep it.
+ *
+ * <p>The pass runs with recording off (rules compute with NDArrays and create no graph). Gradients of one node are
+ * dropped as soon as the node has run, so peak memory is one "frontier" of gradients, not the whole graph.
+ */
+final class Engine {
+    private Engine() {
+    }
+
+    static void backward(Tensor root, NDArray gradRoot, boolean retainGraph) {
+        backward(new Tensor[] {root}, new NDArray[] {gradRoot}, retainGraph);
+    }
+
+    /**
+     * Backward from several outputs at once (their gradients summed where the graphs meet): a virtual node whose
+     * inputs are the roots starts the pass.
+     */
+    static void backward(Tensor[] roots, NDArray[] gradRoots, boolean retainGraph) {
+        Node[] rootNodes = new Node[roots.length];
+        int[] rootOutputs = new int[roots.length];
+        for (int i = 0; i < roots.length; i++) {
+            rootNodes[i] = roots[i].gradFn() != null ? roots[i].gradFn() : roots[i].accumulator();
+            rootOutputs[i] = roots[i].outputIndex();
+            if (rootNodes[i].isReleased()) {
+                rootNodes[i].apply(new NDArray[0]); // throws the "graph was freed" message
+            }
+        }
+        NDArray[] given = gradRoots.clone();
+        Node start = new Node("backward", new int[][] {{}}, rootNodes, rootOutputs, c -> given, new NDArray[0]);
+        List<Node> order = topologicalOrder(start);
+        Map<Node, NDArray[]> pending = new IdentityHashMap<>();
+        pending.put(start, new NDArray[] {NDArray.scalar(1)});
+        try (GradMode.Scope scope = GradMode.noGrad()) {
+            for (Node node : order) {
+                NDArray[] grads = pending.remove(node);
+                if (grads == null) {
+                    continue;
+                }
+                if (node.isAccumulator()) {
+                    node.leaf.accumulate(grads[0]);
+                    continue;
+                }
+                for (int i = 0; i < grads.length; i++) {
+                    if (grads[i] == null) {
+                        grads[i] = NDArray.zeros(node.outputShapes[i]);
+                    }
+                    if (node.retained != null && node.retained[i] != null) {
+                        node.retained[i].setRetainedGrad(grads[i]);
+                    }
+                }
+                NDArray[] inputGrads = node.apply(grads);
+                for (int i = 0; i < inputGrads.length; i++) {
+                    Node next = node.next[i];
+                    NDArray g = inputGrads[i];
+                    if (next == null || g == null) {
+                        continue;
+                    }
+                    int out = node.nextOutput[i];
+                    int[] expected = next.outputShapes[out];
+                    if (!java.util.Arrays.equals(g.shape(), expected)) {
+                        throw new IllegalStateException("backward of '" + node.op + "' gave input " + i
+                                + " a gradient of shape " + Shape.str(g.shape()) + ", expected "
+                                + Shape.str(expected));
+                    }
+                    NDArray[] slot = pending.computeIfAbsent(next, k -> new NDArray[k.outputShapes.length]);
+                    // Out-of-place sum: a rule may hand the same array to several inputs (add gives g to both).
+                    slot[out] = slot[out] == null ? g : slot[out].add(g);
+                }
+            }
+        } finally {
+            if (!retainGraph) {
+                for (Node node : order) {
+                    node.release();
+                }
+            }
+        }
+    }
+
+    /** Nodes reachable from {@code start}, each before all nodes it sends gradients to (reverse post-order). */
+    private static List<Node> topologicalOrder(Node start) {
+        Map<Node, Boolean> visited = new IdentityHashMap<>();
+        List<Node> post = new ArrayList<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {start, 0});
+        visited.put(start, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Node n = (Node) frame[0];
+            int i = (Integer) frame[1];
+            if (i < n.next.length) {
+                frame[1] = i + 1;
+                Node m = n.next[i];
+                if (m != null && visited.putIfAbsent(m, Boolean.TRUE) == null) {
+                    stack.push(new Object[] {m, 0});
+                }
+            } else {
+                stack.pop();
+                post.add(n);
+            }
+        }
+        java.util.Collections.reverse(post);
+        return post;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.usp4j.autograd;
+
+import dev.usp4j.tensor.NDArray;
+
+/**
+ * Matrix products with their gradients: for C = A·B, dA = dC·Bᵀ and dB = Aᵀ·dC, with torch.matmul's 1-D
+ * promotion undone and broadcast batch dims summed away. A batch of matrices times one matrix (every linear layer
+ * on [batch, tokens, features]) folds the batch into the rows, so the weight gradient is one GEMM rather than a
+ * GEMM per batch element plus a reduction.
+ */
+final class LinearOps {
+    private LinearOps() {
+    }
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        NDArray x = a.data();
+        NDArray y = b.data();
+        NDArray out = x.matmul(y);
+        return Graph.record("matmul", out, new Tensor[] {a, b}, c -> {
+            NDArray x2 = x.rank() == 1 ? x.unsqueeze(0) : x;
+            NDArray y2 = y.rank() == 1 ? y.unsqueeze(1) : y;
+            // The gradient with the dims that 1-D promotion removed put back.
+            NDArray g2 = c.g();
+            if (x.rank() == 1 && y.rank() == 1) {
+                g2 = g2.reshape(1, 1);
+            } else if (y.rank() == 1) {
+                g2 = g2.unsqueeze(-1);
+            } else if (x.rank() == 1) {
+                g2 = g2.unsqueeze(-2);
+            }
+            NDArray gx = null;
+            NDArray gy = null;
+            if (c.needs(0)) {
+                gx = Graph.sumTo(g2.matmul(y2.mT()), x2.shape()).reshape(x.shape());
+            }
+            if (c.needs(1)) {
+                if (y2.rank() == 2 && x2.rank() > 2) {
+                    int k = x2.size(-1);
+                    gy = x2.reshape(-1, k).mT().matmul(g2.reshape(-1, g2.size(-1)));
+                } else {
+                    gy = Graph.sumTo(x2.mT().matmul(g2), y2.shape());
+                }
+                gy = gy.reshape(y.shape());
+            }
+            return new NDArray[] {gx, gy};
+        }, x, y);
+    }
+}
