@@ -47,9 +47,10 @@ final class IndexOps {
         int[][] shapes = shapes(in);
         DType[] dtypes = dtypes(in);
         int catDim = d;
+        int n = in.length;
         return Graph.record("cat", out, in, c -> {
-            NDArray[] grads = new NDArray[in.length];
-            for (int i = 0; i < in.length; i++) {
+            NDArray[] grads = new NDArray[n];
+            for (int i = 0; i < n; i++) {
                 if (!c.needs(i)) {
                     continue;
                 }
@@ -65,9 +66,10 @@ final class IndexOps {
         NDArray out = NDArray.stack(datas(in), dim);
         int d = Shape.wrapDim("stack", dim, in[0].rank() + 1);
         DType[] dtypes = dtypes(in);
+        int n = in.length;
         return Graph.record("stack", out, in, c -> {
-            NDArray[] grads = new NDArray[in.length];
-            for (int i = 0; i < in.length; i++) {
+            NDArray[] grads = new NDArray[n];
+            for (int i = 0; i < n; i++) {
                 grads[i] = c.needs(i) ? backTo(c.g().select(d, i), dtypes[i]) : null;
             }
             return grads;
@@ -80,10 +82,12 @@ final class IndexOps {
     static List<Tensor> split(Tensor a, List<NDArray> parts, int dim) {
         int d = Shape.wrapDim("split", dim, a.rank());
         DType dtype = a.dtype();
+        int n = parts.size();
         // The engine hands pieces nothing flowed into a zero gradient, so joining the gradients back is the rule.
+        // The rule captures no array: the pieces are views of a, which it must not keep alive.
         Tensor[] outs = Graph.recordMulti("split", parts.toArray(NDArray[]::new), new Tensor[] {a}, c -> {
-            List<NDArray> gs = new ArrayList<>(parts.size());
-            for (int i = 0; i < parts.size(); i++) {
+            List<NDArray> gs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
                 gs.add(c.g(i));
             }
             return new NDArray[] {backTo(NDArray.cat(gs, d), dtype)};
@@ -98,9 +102,10 @@ final class IndexOps {
         }
         int d = Shape.wrapDim("unbind", dim, a.rank());
         DType dtype = a.dtype();
+        int n = parts.size();
         Tensor[] outs = Graph.recordMulti("unbind", parts.toArray(NDArray[]::new), new Tensor[] {a}, c -> {
-            List<NDArray> gs = new ArrayList<>(parts.size());
-            for (int i = 0; i < parts.size(); i++) {
+            List<NDArray> gs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
                 gs.add(c.g(i));
             }
             return new NDArray[] {backTo(NDArray.stack(gs, d), dtype)};
@@ -191,12 +196,13 @@ final class IndexOps {
         DType dtype = a.dtype();
         NDArray indices = r.indices();
         // A 0-d input is sorted as one element of a 1-D row; its gradient is scattered the same way.
-        int d = a.rank() == 0 ? 0 : Shape.wrapDim(op, dim, a.rank());
-        int[] work = a.rank() == 0 ? new int[] {1} : shape;
+        boolean scalar = a.rank() == 0;
+        int d = scalar ? 0 : Shape.wrapDim(op, dim, a.rank());
+        int[] work = scalar ? new int[] {1} : shape;
         return Graph.record(op, r.values(), a, c -> {
             NDArray g = c.g();
-            NDArray idx = a.rank() == 0 ? indices.reshape(indices.numel()) : indices;
-            NDArray gw = a.rank() == 0 ? g.reshape(g.numel()) : g;
+            NDArray idx = scalar ? indices.reshape(indices.numel()) : indices;
+            NDArray gw = scalar ? g.reshape(g.numel()) : g;
             return new NDArray[] {backTo(zeros(g, work).scatterAddInPlace(d, idx, gw).reshape(shape), dtype)};
         }, indices);
     }
