@@ -8,54 +8,51 @@ import dev.usp4j.tensor.Pool2dSpec;
 /**
  * {@code torch.nn.functional} for {@link Tensor}s: the differentiable convolution, normalisation, resampling,
  * pooling, padding and loss building blocks that layers are written with. Shapes and semantics are those of
- * {@link dev.usp4j.tensor.Functional}; each op records its backward rule. (Being implemented.)
+ * {@link dev.usp4j.tensor.Functional}; each op records its backward rule
+ * ({@link ConvOps}, {@link NormOps}, {@link ResampleOps}).
  */
 public final class Functional {
     private Functional() {
     }
 
-    private static UnsupportedOperationException todo(String op) {
-        return new UnsupportedOperationException(op + ": gradient not implemented yet");
-    }
-
     /** F.conv2d; bias may be null. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dSpec spec) {
-        throw todo("conv2d");
+        return ConvOps.conv2d(x, weight, bias, spec);
     }
 
     /** F.conv_transpose2d; weight is [Cin, Cout/groups, kH, kW]; bias may be null. */
     public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, Conv2dSpec spec) {
-        throw todo("conv_transpose2d");
+        return ConvOps.convTranspose2d(x, weight, bias, spec);
     }
 
     /** F.layer_norm over the trailing {@code normalizedShape}; weight and bias may be null. */
     public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
-        throw todo("layer_norm");
+        return NormOps.layerNorm(x, normalizedShape, weight, bias, eps);
     }
 
     /** F.group_norm of x [N, C, *]; weight and bias [C] may be null. */
     public static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
-        throw todo("group_norm");
+        return NormOps.groupNorm(x, groups, weight, bias, eps);
     }
 
     /** F.interpolate to a size. */
     public static Tensor interpolate(Tensor x, int outH, int outW, InterpolationMode mode, boolean alignCorners) {
-        throw todo("interpolate");
+        return ResampleOps.interpolate(x, outH, outW, mode, alignCorners);
     }
 
     /** F.interpolate by scale factors. */
     public static Tensor interpolate(Tensor x, double scaleH, double scaleW, InterpolationMode mode,
                                      boolean alignCorners) {
-        throw todo("interpolate");
+        return ResampleOps.interpolate(x, scaleH, scaleW, mode, alignCorners);
     }
 
     /** F.avg_pool2d. */
     public static Tensor avgPool2d(Tensor x, Pool2dSpec spec) {
-        throw todo("avg_pool2d");
+        return ResampleOps.avgPool2d(x, spec);
     }
 
     /** F.pad; pads in F.pad's order. */
     public static Tensor pad(Tensor x, int[] pads, PadMode mode, double value) {
-        throw todo("pad");
+        return ResampleOps.pad(x, pads, mode, value);
     }
 }

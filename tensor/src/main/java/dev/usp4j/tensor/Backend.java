@@ -129,6 +129,47 @@ public interface Backend {
      */
     void pad(NDArray x, int[] pads, PadMode mode, double value, NDArray out);
 
+    // ---- gradients of the neural-network ops ---------------------------------------------------------------
+
+    /**
+     * Weight gradient of conv2d: gradWeight [Cout, Cin/groups, kH, kW] = Σ over n, oy, ox of
+     * gradOut[n, co, oy, ox] · x[n, ci, oy·sH − padTop + i·dH, ox·sW − padLeft + j·dW] (0 outside x), for x
+     * [N, Cin, H, W] and gradOut [N, Cout, OH, OW] (OH, OW at most conv2d's output size; all contiguous).
+     * gradWeight is overwritten. conv_transpose2d's weight gradient is this with x and gradOut swapped.
+     */
+    void conv2dWeightGrad(NDArray x, NDArray gradOut, Conv2dSpec spec, NDArray gradWeight);
+
+    /**
+     * LayerNorm backward over {@code rows} rows of x (contiguous), from the forward's per-row mean and rstd and an
+     * optional weight; writes gradX (shaped like x), gradWeight and gradBias (the normalised shape), each only when
+     * not null.
+     */
+    void layerNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight, int rows,
+                           NDArray gradX, NDArray gradWeight, NDArray gradBias);
+
+    /**
+     * GroupNorm backward of x [N, C, *] in {@code groups} groups from the forward's mean and rstd [N, groups] and an
+     * optional weight [C]; writes gradX, gradWeight and gradBias [C], each only when not null.
+     */
+    void groupNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight, int groups,
+                           NDArray gradX, NDArray gradWeight, NDArray gradBias);
+
+    /**
+     * Gradient of {@link #interpolate}: gradIn [N,C,H,W] from gradOut [N,C,OH,OW] with the forward's mode and
+     * scales (PyTorch's backward index rules).
+     */
+    void interpolateBackward(NDArray gradOut, InterpolationMode mode, boolean alignCorners, double scaleH,
+                             double scaleW, NDArray gradIn);
+
+    /** Gradient of {@link #avgPool2d}: gradIn [N,C,H,W] from gradOut [N,C,OH,OW]. */
+    void avgPool2dBackward(NDArray gradOut, Pool2dSpec spec, NDArray gradIn);
+
+    /**
+     * Gradient of {@link #pad} (any mode, F32): each element of gradIn sums the elements of gradOut that the forward
+     * copied from it.
+     */
+    void padBackward(NDArray gradOut, int[] pads, PadMode mode, NDArray gradIn);
+
     // ---- indexing and sorting ------------------------------------------------------------------------------
 
     /** out = x selected along dim by a 1-D index (I32 or I64, validated in range by the caller). */

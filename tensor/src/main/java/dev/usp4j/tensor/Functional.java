@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * The neural-network ops of {@code torch.nn.functional} over {@link NDArray}s: convolutions, normalisations,
- * resampling, pooling and padding. Each checks shapes and geometry against PyTorch's rules, with errors that name
- * the op and the shapes, and calls one backend kernel on contiguous F32 inputs.
+ * resampling, pooling and padding, and their gradients ({@code ...InputGrad}, {@code ...WeightGrad},
+ * {@code ...Backward}, checked in {@code FunctionalGrad}). Each checks shapes and geometry against PyTorch's rules,
+ * with errors that name the op and the shapes, and calls one backend kernel on contiguous F32 inputs.
  */
 public final class Functional {
     private Functional() {
@@ -284,6 +285,91 @@ public final class Functional {
         NDArray out = Creation.empty(t, x.device(), shape);
         x.backend().pad(xc, pads.clone(), mode, value, out);
         return out;
+    }
+
+    // ---- gradients (the backward passes of the ops above) -------------------------------------------------------
+
+    /**
+     * Gradient of {@link #conv2d} with respect to its input (of shape {@code inputShape}, 3-D or 4-D): the
+     * transposed convolution of {@code gradOut} with the same weight and geometry, with the output padding that
+     * restores the input's extent (rows no window read get 0).
+     */
+    public static NDArray conv2dInputGrad(NDArray gradOut, NDArray weight, int[] inputShape, Conv2dSpec spec) {
+        return FunctionalGrad.conv2dInputGrad(gradOut, weight, inputShape, spec);
+    }
+
+    /** Gradient of {@link #conv2d} with respect to its weight of shape [Cout, Cin/groups, kH, kW]. */
+    public static NDArray conv2dWeightGrad(NDArray input, NDArray gradOut, int[] weightShape, Conv2dSpec spec) {
+        return FunctionalGrad.conv2dWeightGrad(input, gradOut, weightShape, spec);
+    }
+
+    /** Gradient of {@link #convTranspose2d} with respect to its input: conv2d of gradOut with the same geometry. */
+    public static NDArray convTranspose2dInputGrad(NDArray gradOut, NDArray weight, int[] inputShape,
+                                                   Conv2dSpec spec) {
+        return FunctionalGrad.convTranspose2dInputGrad(gradOut, weight, inputShape, spec);
+    }
+
+    /** Gradient of {@link #convTranspose2d} with respect to its weight of shape [Cin, Cout/groups, kH, kW]. */
+    public static NDArray convTranspose2dWeightGrad(NDArray input, NDArray gradOut, int[] weightShape,
+                                                    Conv2dSpec spec) {
+        return FunctionalGrad.convTranspose2dWeightGrad(input, gradOut, weightShape, spec);
+    }
+
+    /**
+     * Gradients of {@link #layerNorm} from the mean and rstd of {@link #layerNormWithStats}: {input, weight, bias}
+     * (F32), each computed only when asked for (null otherwise).
+     */
+    public static NDArray[] layerNormBackward(NDArray gradOut, NDArray x, int[] normalizedShape, NDArray mean,
+                                              NDArray rstd, NDArray weight, boolean inputGrad, boolean weightGrad,
+                                              boolean biasGrad) {
+        return FunctionalGrad.layerNormBackward(gradOut, x, normalizedShape, mean, rstd, weight, inputGrad,
+                weightGrad, biasGrad);
+    }
+
+    /** Gradients of {@link #groupNorm} from {@link #groupNormWithStats}'s statistics: {input, weight, bias}. */
+    public static NDArray[] groupNormBackward(NDArray gradOut, NDArray x, int groups, NDArray mean, NDArray rstd,
+                                              NDArray weight, boolean inputGrad, boolean weightGrad,
+                                              boolean biasGrad) {
+        return FunctionalGrad.groupNormBackward(gradOut, x, groups, mean, rstd, weight, inputGrad, weightGrad,
+                biasGrad);
+    }
+
+    /** Gradient of {@link #interpolate(NDArray, int, int, InterpolationMode, boolean)} for an input shape. */
+    public static NDArray interpolateBackward(NDArray gradOut, int[] inputShape, InterpolationMode mode,
+                                              boolean alignCorners) {
+        int oh = gradOut.rank() >= 2 ? gradOut.size(-2) : 0;
+        int ow = gradOut.rank() >= 2 ? gradOut.size(-1) : 0;
+        int n = inputShape.length;
+        double sh = n >= 2 && oh > 0 ? (double) inputShape[n - 2] / oh : 0;
+        double sw = n >= 2 && ow > 0 ? (double) inputShape[n - 1] / ow : 0;
+        return FunctionalGrad.interpolateBackward(gradOut, inputShape, oh, ow, sh, sw, mode, alignCorners);
+    }
+
+    /** Gradient of {@link #interpolate(NDArray, double, double, InterpolationMode, boolean)} (by scale factors). */
+    public static NDArray interpolateBackward(NDArray gradOut, int[] inputShape, double scaleH, double scaleW,
+                                              InterpolationMode mode, boolean alignCorners) {
+        if (!(scaleH > 0) || !(scaleW > 0) || Double.isInfinite(scaleH) || Double.isInfinite(scaleW)) {
+            throw new IllegalArgumentException("interpolate_backward: scale factors must be positive, got " + scaleH
+                    + ", " + scaleW);
+        }
+        int n = inputShape.length;
+        int oh = n >= 2 ? (int) Math.floor(inputShape[n - 2] * scaleH) : 0;
+        int ow = n >= 2 ? (int) Math.floor(inputShape[n - 1] * scaleW) : 0;
+        return FunctionalGrad.interpolateBackward(gradOut, inputShape, oh, ow, 1 / scaleH, 1 / scaleW, mode,
+                alignCorners);
+    }
+
+    /** Gradient of {@link #avgPool2d} for an input of shape {@code inputShape}. */
+    public static NDArray avgPool2dBackward(NDArray gradOut, int[] inputShape, Pool2dSpec spec) {
+        return FunctionalGrad.avgPool2dBackward(gradOut, inputShape, spec);
+    }
+
+    /**
+     * Gradient of {@link #pad} for an input of shape {@code inputShape} (F32): each input element sums the output
+     * elements copied from it; a CONSTANT pad's gradient is the interior window (zeros where it cropped).
+     */
+    public static NDArray padBackward(NDArray gradOut, int[] inputShape, int[] pads, PadMode mode) {
+        return FunctionalGrad.padBackward(gradOut, inputShape, pads, mode);
     }
 
     /** F.one_hot: a new last dim of {@code numClasses} (-1: max + 1), I64. */

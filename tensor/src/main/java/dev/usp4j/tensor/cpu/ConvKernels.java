@@ -113,6 +113,15 @@ final class ConvKernels {
      */
     static void im2col(float[] xa, int xOff, int cg, int h, int w, int kh, int kw, Conv2dSpec s,
                        int oy0, int rows, int ow, float[] col) {
+        im2col(xa, xOff, cg, h, w, kh, kw, s, oy0, rows, ow, col, 0, rows * ow);
+    }
+
+    /**
+     * As above, into the columns [colOff, colOff + rows·ow) of a column buffer whose rows are {@code ld} floats
+     * apart, so that the patches of several images can sit side by side (the weight gradient does that).
+     */
+    static void im2col(float[] xa, int xOff, int cg, int h, int w, int kh, int kw, Conv2dSpec s,
+                       int oy0, int rows, int ow, float[] col, int colOff, int ld) {
         int cols = rows * ow;
         int sh = s.strideH();
         int sw = s.strideW();
@@ -126,7 +135,7 @@ final class ConvKernels {
                 int i = r / kw % kh;
                 int j = r % kw;
                 int ix0 = j * dw - pl;
-                int dst = r * cols;
+                int dst = colOff + r * ld;
                 if (KernelPath.SCALAR) {
                     for (int oy = oy0; oy < oy0 + rows; oy++) {
                         int iy = oy * sh - pt + i * dh;

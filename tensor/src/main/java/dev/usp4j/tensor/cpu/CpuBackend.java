@@ -134,6 +134,39 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void conv2dWeightGrad(NDArray x, NDArray gradOut, Conv2dSpec spec, NDArray gradWeight) {
+        ConvGradKernels.conv2dWeightGrad(x, gradOut, spec, gradWeight);
+    }
+
+    @Override
+    public void layerNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight, int rows,
+                                  NDArray gradX, NDArray gradWeight, NDArray gradBias) {
+        NormBackwardKernels.layerNormBackward(x, gradOut, mean, rstd, weight, rows, gradX, gradWeight, gradBias);
+    }
+
+    @Override
+    public void groupNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
+                                  int groups, NDArray gradX, NDArray gradWeight, NDArray gradBias) {
+        NormBackwardKernels.groupNormBackward(x, gradOut, mean, rstd, weight, groups, gradX, gradWeight, gradBias);
+    }
+
+    @Override
+    public void interpolateBackward(NDArray gradOut, InterpolationMode mode, boolean alignCorners, double scaleH,
+                                    double scaleW, NDArray gradIn) {
+        ResampleBackwardKernels.interpolateBackward(gradOut, mode, alignCorners, scaleH, scaleW, gradIn);
+    }
+
+    @Override
+    public void avgPool2dBackward(NDArray gradOut, Pool2dSpec spec, NDArray gradIn) {
+        ResampleBackwardKernels.avgPool2dBackward(gradOut, spec, gradIn);
+    }
+
+    @Override
+    public void padBackward(NDArray gradOut, int[] pads, PadMode mode, NDArray gradIn) {
+        ResampleBackwardKernels.padBackward(gradOut, pads, mode, gradIn);
+    }
+
+    @Override
     public void interpolate(NDArray x, InterpolationMode mode, boolean alignCorners, double scaleH, double scaleW,
                             NDArray out) {
         ResampleKernels.interpolate(x, mode, alignCorners, scaleH, scaleW, out);

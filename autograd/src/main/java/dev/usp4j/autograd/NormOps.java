@@ -1,0 +1,59 @@
+package dev.usp4j.autograd;
+
+import static dev.usp4j.autograd.ConvOps.like;
+
+import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Functional;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.NormResult;
+
+/**
+ * LayerNorm and GroupNorm with their gradients: the forward keeps the per-row (per-group) mean and rstd, and the
+ * backward is one fused backend kernel computing dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·w, and
+ * dw = Σ g·x̂, db = Σ g, each only when that input needs it.
+ */
+final class NormOps {
+    private NormOps() {
+    }
+
+    private static NDArray data(Tensor t) {
+        return t == null ? null : t.data();
+    }
+
+    static Tensor layerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        NDArray x = input.data();
+        NDArray w = data(weight);
+        DType bt = bias == null ? null : bias.dtype();
+        int[] shape = normalizedShape.clone();
+        NormResult r = Functional.layerNormWithStats(x, shape, w, data(bias), eps);
+        NDArray mean = r.mean();
+        NDArray rstd = r.rstd();
+        Backward rule = c -> {
+            NDArray[] g = Functional.layerNormBackward(c.g(), x, shape, mean, rstd, w, c.needs(0), c.needs(1),
+                    c.needs(2));
+            return new NDArray[] {c.needs(0) ? like(g[0], x.dtype()) : null, c.needs(1) ? like(g[1], w.dtype()) : null,
+                c.needs(2) ? like(g[2], bt) : null};
+        };
+        Tensor[] inputs = {input, weight, bias};
+        return w == null ? Graph.record("layer_norm", r.out(), inputs, rule, x, mean, rstd)
+                : Graph.record("layer_norm", r.out(), inputs, rule, x, w, mean, rstd);
+    }
+
+    static Tensor groupNorm(Tensor input, int groups, Tensor weight, Tensor bias, double eps) {
+        NDArray x = input.data();
+        NDArray w = data(weight);
+        DType bt = bias == null ? null : bias.dtype();
+        NormResult r = Functional.groupNormWithStats(x, groups, w, data(bias), eps);
+        NDArray mean = r.mean();
+        NDArray rstd = r.rstd();
+        Backward rule = c -> {
+            NDArray[] g = Functional.groupNormBackward(c.g(), x, groups, mean, rstd, w, c.needs(0), c.needs(1),
+                    c.needs(2));
+            return new NDArray[] {c.needs(0) ? like(g[0], x.dtype()) : null, c.needs(1) ? like(g[1], w.dtype()) : null,
+                c.needs(2) ? like(g[2], bt) : null};
+        };
+        Tensor[] inputs = {input, weight, bias};
+        return w == null ? Graph.record("group_norm", r.out(), inputs, rule, x, mean, rstd)
+                : Graph.record("group_norm", r.out(), inputs, rule, x, w, mean, rstd);
+    }
+}

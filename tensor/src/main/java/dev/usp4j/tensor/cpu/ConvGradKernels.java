@@ -1,0 +1,120 @@
+package dev.usp4j.tensor.cpu;
+
+import dev.usp4j.tensor.Conv2dSpec;
+import dev.usp4j.tensor.NDArray;
+import java.util.Arrays;
+
+/**
+ * The weight gradient of a 2-D convolution, as im2col around {@link PackedGemm} (the input gradients are
+ * convolutions themselves and need no kernel of their own).
+ *
+ * <p>For conv2d with input x [N, Cin, H, W] and output gradient g [N, Cout, OH, OW], the gradient of group
+ * {@code grp}'s weight [Cout/g, Cin/g·kH·kW] is Σ over images of g_img [Cout/g, OH·OW] times the transposed
+ * columns im2col(x_img) [Cin/g·kH·kW, OH·OW]. The output rows of all images are walked as one sequence
+ * (image-major) and cut into chunks of at most {@link ConvKernels#colBudget} column floats; each chunk's patches
+ * are unrolled side by side into one column buffer, so that small images (8×8 latents) still give GEMMs with a long
+ * K instead of one short GEMM per image. When a chunk spans several images their gradient rows are gathered into a
+ * buffer too; within one image the GEMM reads g in place. Each chunk's product is added to the weight gradient
+ * (the first one overwrites it), so every element is summed chunk by chunk in a fixed order.
+ *
+ * <p>conv_transpose2d's weight gradient is the same computation with the roles swapped: its output gradient plays
+ * the input (it is what the transposed convolution's taps read, in conv2d geometry) and its input plays the output
+ * gradient, giving [Cin, Cout/g, kH, kW] directly. The kernel therefore takes OH×OW from the gradient it is given,
+ * which may be fewer rows than a conv2d of x would produce (a transposed conv's output padding below the stride).
+ *
+ * <p>Parallel over groups when there are at least as many as threads (depthwise convolutions), otherwise over the
+ * inside of im2col and the GEMM; the chunks depend only on the sizes, so results do not depend on the thread count.
+ */
+final class ConvGradKernels {
+    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private ConvGradKernels() {
+    }
+
+    /** This thread's buffer {@code which} (0: columns, 1: gathered gradient rows), grown to {@code size}. */
+    private static float[] workspace(int which, int size) {
+        float[][] w = WORKSPACE.get();
+        if (w[which].length < size) {
+            w[which] = new float[size];
+        }
+        return w[which];
+    }
+
+    /**
+     * gw [Cout, Cin/g, kH, kW] = Σ_n,oy,ox g[n, co, oy, ox] · x[n, ci, oy·sH − padTop + i·dH, ox·sW − padLeft +
+     * j·dW] (0 outside x), for x [N, Cin, H, W] and g [N, Cout, OH, OW], all contiguous; gw is overwritten.
+     */
+    static void conv2dWeightGrad(NDArray x, NDArray g, Conv2dSpec s, NDArray gw) {
+        int n = x.size(0);
+        int cin = x.size(1);
+        int h = x.size(2);
+        int wd = x.size(3);
+        int cout = g.size(1);
+        int oh = g.size(2);
+        int ow = g.size(3);
+        int kh = gw.size(2);
+        int kw = gw.size(3);
+        int groups = s.groups();
+        int cg = cin / groups;
+        int coutg = cout / groups;
+        int depth = cg * kh * kw;
+        int ohw = oh * ow;
+        float[] xa = CpuStorage.of(x).floats();
+        float[] ga = CpuStorage.of(g).floats();
+        float[] wa = CpuStorage.of(gw).floats();
+        int wo = gw.offset();
+        if (n == 0 || ohw == 0 || h * wd == 0) {
+            Arrays.fill(wa, wo, wo + gw.numel(), 0f);
+            return;
+        }
+        if (depth == 0 || coutg == 0) {
+            return;
+        }
+        int total = n * oh;
+        int chunk = Math.clamp(ConvKernels.colBudget / Math.max(1, (long) depth * ow), 1, total);
+        Parallel.Range body = (u0, u1) -> {
+            for (int grp = u0; grp < u1; grp++) {
+                float[] col = workspace(0, depth * chunk * ow);
+                int wOff = wo + grp * coutg * depth;
+                for (int r0 = 0; r0 < total; r0 += chunk) {
+                    int r1 = Math.min(r0 + chunk, total);
+                    int k = (r1 - r0) * ow;
+                    int img0 = r0 / oh;
+                    int img1 = (r1 - 1) / oh;
+                    float[] a;
+                    int aOff;
+                    int aRow;
+                    if (img0 == img1) {
+                        a = ga;
+                        aOff = g.offset() + (img0 * cout + grp * coutg) * ohw + (r0 - img0 * oh) * ow;
+                        aRow = ohw;
+                    } else {
+                        a = workspace(1, coutg * k);
+                        aOff = 0;
+                        aRow = k;
+                    }
+                    for (int img = img0; img <= img1; img++) {
+                        int oy0 = Math.max(r0, img * oh) - img * oh;
+                        int oy1 = Math.min(r1, (img + 1) * oh) - img * oh;
+                        int colOff = (img * oh + oy0 - r0) * ow;
+                        int xOff = x.offset() + (img * cin + grp * cg) * h * wd;
+                        ConvKernels.im2col(xa, xOff, cg, h, wd, kh, kw, s, oy0, oy1 - oy0, ow, col, colOff, k);
+                        if (img0 != img1) {
+                            int src = g.offset() + (img * cout + grp * coutg) * ohw + oy0 * ow;
+                            for (int co = 0; co < coutg; co++) {
+                                System.arraycopy(ga, src + co * ohw, a, co * k + colOff, (oy1 - oy0) * ow);
+                            }
+                        }
+                    }
+                    // gw_grp[coutg, depth] (+)= A[coutg, k] · colᵀ, col read transposed through its strides.
+                    PackedGemm.sgemm(coutg, depth, k, a, aOff, aRow, 1, col, 0, 1, k, wa, wOff, depth, r0 > 0);
+                }
+            }
+        };
+        if (groups > 1 && groups >= Parallel.threads()) {
+            Parallel.forRange(groups, 1, body);
+        } else {
+            body.run(0, groups);
+        }
+    }
+}

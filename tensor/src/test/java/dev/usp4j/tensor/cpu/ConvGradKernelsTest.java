@@ -1,0 +1,193 @@
+package dev.usp4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.usp4j.tensor.Conv2dSpec;
+import dev.usp4j.tensor.Functional;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.golden.Compare;
+import dev.usp4j.tensor.random.Generator;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Convolution gradients against a naive double-precision definition on random geometries (asymmetric padding,
+ * strides whose windows leave rows unread, dilation, groups, output padding up to the dilation): the weight-gradient
+ * kernel with its column chunks forced to single rows, to a few rows spanning images, and to one chunk over all
+ * images; the input gradients (transposed convolutions and convolutions of the output gradient). Also
+ * bit-identical results for 1 and 2 threads in both schedules (parallel over groups, parallel inside the GEMM).
+ */
+class ConvGradKernelsTest {
+    private final int savedBudget = ConvKernels.colBudget;
+    private final int savedThreads = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        ConvKernels.colBudget = savedBudget;
+        Parallel.setThreads(savedThreads);
+    }
+
+    private record Geometry(int[] x, int[] w, Conv2dSpec spec) {
+    }
+
+    private static Geometry random(Random r, boolean transposed) {
+        int g = 1 + r.nextInt(3);
+        int cin = g * (1 + r.nextInt(3));
+        int cout = g * (1 + r.nextInt(3));
+        int kh = 1 + r.nextInt(4);
+        int kw = 1 + r.nextInt(4);
+        int sh = 1 + r.nextInt(3);
+        int sw = 1 + r.nextInt(3);
+        int dh = 1 + r.nextInt(2);
+        int dw = 1 + r.nextInt(2);
+        int h = 1 + r.nextInt(9);
+        int w = 1 + r.nextInt(9);
+        int[] pad = {r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3)};
+        int oph = transposed ? r.nextInt(Math.max(sh, dh)) : 0;
+        int opw = transposed ? r.nextInt(Math.max(sw, dw)) : 0;
+        Conv2dSpec s = new Conv2dSpec(sh, sw, pad[0], pad[1], pad[2], pad[3], dh, dw, g, oph, opw);
+        int n = 1 + r.nextInt(3);
+        int[] ws = transposed ? new int[] {cin, cout / g, kh, kw} : new int[] {cout, cin / g, kh, kw};
+        boolean ok = transposed ? s.transposedOutH(h, kh) > 0 && s.transposedOutW(w, kw) > 0
+                : s.convOutH(h, kh) > 0 && s.convOutW(w, kw) > 0;
+        return ok ? new Geometry(new int[] {n, cin, h, w}, ws, s) : random(r, transposed);
+    }
+
+    /**
+     * Both gradients of conv2d (or conv_transpose2d) by the definition: every (input pixel, tap, output pixel)
+     * triple the forward multiplies contributes g·w to the input gradient and g·x to the weight gradient.
+     */
+    private static NDArray[] reference(NDArray x, NDArray w, NDArray gy, Conv2dSpec s, boolean transposed) {
+        int n = x.size(0);
+        int cin = x.size(1);
+        int h = x.size(2);
+        int wd = x.size(3);
+        int kh = w.size(2);
+        int kw = w.size(3);
+        int g = s.groups();
+        int cout = gy.size(1);
+        int oh = gy.size(2);
+        int ow = gy.size(3);
+        double[] gx = new double[x.numel()];
+        double[] gw = new double[w.numel()];
+        int[] wStr = {w.size(1) * kh * kw, kh * kw, kw};
+        for (int img = 0; img < n; img++) {
+            for (int ci = 0; ci < cin; ci++) {
+                int grp = ci / (cin / g);
+                for (int cog = 0; cog < cout / g; cog++) {
+                    int co = grp * (cout / g) + cog;
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j++) {
+                            int wi = transposed ? ci * wStr[0] + cog * wStr[1] + i * kw + j
+                                    : co * wStr[0] + (ci % (cin / g)) * wStr[1] + i * kw + j;
+                            for (int iy = 0; iy < h; iy++) {
+                                for (int ix = 0; ix < wd; ix++) {
+                                    int oy;
+                                    int ox;
+                                    if (transposed) {
+                                        oy = iy * s.strideH() - s.padTop() + i * s.dilationH();
+                                        ox = ix * s.strideW() - s.padLeft() + j * s.dilationW();
+                                    } else {
+                                        int ty = iy + s.padTop() - i * s.dilationH();
+                                        int tx = ix + s.padLeft() - j * s.dilationW();
+                                        if (ty % s.strideH() != 0 || tx % s.strideW() != 0) {
+                                            continue;
+                                        }
+                                        oy = Math.floorDiv(ty, s.strideH());
+                                        ox = Math.floorDiv(tx, s.strideW());
+                                    }
+                                    if (oy < 0 || oy >= oh || ox < 0 || ox >= ow) {
+                                        continue;
+                                    }
+                                    double gv = gy.get(img, co, oy, ox);
+                                    gx[((img * cin + ci) * h + iy) * wd + ix] += gv * w.get(unflat(wi, w.shape()));
+                                    gw[wi] += gv * x.get(img, ci, iy, ix);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new NDArray[] {of(gx, x.shape()), of(gw, w.shape())};
+    }
+
+    private static int[] unflat(int i, int[] shape) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = i % shape[d];
+            i /= shape[d];
+        }
+        return idx;
+    }
+
+    private static NDArray of(double[] v, int[] shape) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return NDArray.of(f, shape);
+    }
+
+    private static void randomGeometries(boolean transposed) {
+        Random r = new Random(transposed ? 13 : 17);
+        Generator gen = new Generator(9);
+        int[] budgets = {1, 40, 1 << 20};
+        for (int t = 0; t < 45; t++) {
+            Geometry geo = random(r, transposed);
+            Conv2dSpec s = geo.spec();
+            NDArray x = NDArray.randn(gen, geo.x());
+            NDArray w = NDArray.randn(gen, geo.w());
+            NDArray y = transposed ? Functional.convTranspose2d(x, w, null, s) : Functional.conv2d(x, w, null, s);
+            NDArray gy = NDArray.randn(gen, y.shape());
+            ConvKernels.colBudget = budgets[t % 3];
+            NDArray gw = transposed ? Functional.convTranspose2dWeightGrad(x, gy, w.shape(), s)
+                    : Functional.conv2dWeightGrad(x, gy, w.shape(), s);
+            NDArray gx = transposed ? Functional.convTranspose2dInputGrad(gy, w, x.shape(), s)
+                    : Functional.conv2dInputGrad(gy, w, x.shape(), s);
+            NDArray[] want = reference(x, w, gy, s, transposed);
+            String what = (transposed ? "conv_transpose2d " : "conv2d ") + s + " x" + Arrays.toString(geo.x())
+                    + " w" + Arrays.toString(geo.w()) + " budget " + ConvKernels.colBudget;
+            Compare.assertClose(gx, want[0], 1e-4, what + " input grad");
+            Compare.assertClose(gw, want[1], 1e-4, what + " weight grad");
+        }
+    }
+
+    @Test
+    void conv2dGradientsMatchDefinition() {
+        randomGeometries(false);
+    }
+
+    @Test
+    void convTranspose2dGradientsMatchDefinition() {
+        randomGeometries(true);
+    }
+
+    @Test
+    void weightGradDoesNotDependOnThreadCount() {
+        Generator gen = new Generator(21);
+        // groups 1: GEMM-parallel; groups 4: parallel over groups. Budgets: chunks inside and across images.
+        for (int groups : new int[] {1, 4}) {
+            for (int budget : new int[] {300, 1 << 20}) {
+                Conv2dSpec s = Conv2dSpec.of(2, 1).withGroups(groups);
+                NDArray x = NDArray.randn(gen, 5, 8, 23, 19);
+                NDArray w = NDArray.randn(gen, 12, 8 / groups, 3, 3);
+                NDArray gy = NDArray.randn(gen, Functional.conv2d(x, w, null, s).shape());
+                ConvKernels.colBudget = budget;
+                Parallel.setThreads(1);
+                float[] one = Functional.conv2dWeightGrad(x, gy, w.shape(), s).toFloatArray();
+                float[] oneT = Functional.convTranspose2dWeightGrad(gy, x, new int[] {12, 8 / groups, 3, 3},
+                        s).toFloatArray();
+                Parallel.setThreads(2);
+                float[] two = Functional.conv2dWeightGrad(x, gy, w.shape(), s).toFloatArray();
+                float[] twoT = Functional.convTranspose2dWeightGrad(gy, x, new int[] {12, 8 / groups, 3, 3},
+                        s).toFloatArray();
+                assertArrayEquals(one, two, "conv2d weight grad, groups " + groups + ", budget " + budget);
+                assertArrayEquals(oneT, twoT, "conv_transpose2d weight grad, groups " + groups + ", budget "
+                        + budget);
+            }
+        }
+    }
+}
