@@ -12,7 +12,8 @@ public final class Functional {
     private Functional() {
     }
 
-    private static NDArray f32(String op, NDArray x) {
+    /** A floating array as contiguous F32 (null passes through), or an error naming the op. */
+    static NDArray f32(String op, NDArray x) {
         if (x == null) {
             return null;
         }
@@ -23,7 +24,8 @@ public final class Functional {
         return Elementwise.asCompute(x, DType.F32).contiguous();
     }
 
-    private static void sameDevice(String op, NDArray x, NDArray... others) {
+    /** Every non-null array on x's device, or an error naming the op and both devices. */
+    static void sameDevice(String op, NDArray x, NDArray... others) {
         for (NDArray o : others) {
             if (o != null) {
                 Elementwise.checkDevices(op, x, o);

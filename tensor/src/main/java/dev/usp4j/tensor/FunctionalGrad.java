@@ -11,25 +11,6 @@ final class FunctionalGrad {
     private FunctionalGrad() {
     }
 
-    private static NDArray f32(String op, NDArray x) {
-        if (x == null) {
-            return null;
-        }
-        if (!x.dtype().isFloating()) {
-            throw new IllegalArgumentException(op + ": needs floating arrays, got " + x.dtype() + " of shape "
-                    + Shape.str(x.shape()));
-        }
-        return Elementwise.asCompute(x, DType.F32).contiguous();
-    }
-
-    private static void sameDevice(String op, NDArray x, NDArray... others) {
-        for (NDArray o : others) {
-            if (o != null) {
-                Elementwise.checkDevices(op, x, o);
-            }
-        }
-    }
-
     /** Checks that the gradient has the shape the forward produced. */
     private static void expectShape(String op, NDArray gradOut, int[] expected, int[] inputShape) {
         if (!Arrays.equals(gradOut.shape(), expected)) {
@@ -111,7 +92,7 @@ final class FunctionalGrad {
 
     static NDArray conv2dWeightGrad(NDArray input, NDArray gradOut, int[] weightShape, Conv2dSpec s) {
         String op = "conv2d_weight_grad";
-        sameDevice(op, input, gradOut);
+        Functional.sameDevice(op, input, gradOut);
         checkWeight(op, weightShape);
         int[] x4 = shape4d(op, input.shape());
         int g = s.groups();
@@ -122,8 +103,8 @@ final class FunctionalGrad {
         int oh = s.convOutH(x4[2], weightShape[2]);
         int ow = s.convOutW(x4[3], weightShape[3]);
         expectShape(op, gradOut, outShape(input.shape(), weightShape[0], oh, ow), input.shape());
-        NDArray x = f32(op, as4d(input));
-        NDArray gy = f32(op, as4d(gradOut));
+        NDArray x = Functional.f32(op, as4d(input));
+        NDArray gy = Functional.f32(op, as4d(gradOut));
         NDArray gw = Creation.empty(DType.F32, input.device(), weightShape);
         x.backend().conv2dWeightGrad(x, gy, s, gw);
         return gw;
@@ -131,7 +112,7 @@ final class FunctionalGrad {
 
     static NDArray convTranspose2dWeightGrad(NDArray input, NDArray gradOut, int[] weightShape, Conv2dSpec s) {
         String op = "conv_transpose2d_weight_grad";
-        sameDevice(op, input, gradOut);
+        Functional.sameDevice(op, input, gradOut);
         checkWeight(op, weightShape);
         int[] x4 = shape4d(op, input.shape());
         int g = s.groups();
@@ -143,8 +124,8 @@ final class FunctionalGrad {
         int ow = s.transposedOutW(x4[3], weightShape[3]);
         expectShape(op, gradOut, outShape(input.shape(), weightShape[1] * g, oh, ow), input.shape());
         // The transposed conv's taps read its output in conv2d geometry: its output gradient plays the input.
-        NDArray x = f32(op, as4d(gradOut));
-        NDArray gy = f32(op, as4d(input));
+        NDArray x = Functional.f32(op, as4d(gradOut));
+        NDArray gy = Functional.f32(op, as4d(input));
         NDArray gw = Creation.empty(DType.F32, input.device(), weightShape);
         x.backend().conv2dWeightGrad(x, gy, s, gw);
         return gw;
@@ -156,7 +137,7 @@ final class FunctionalGrad {
                                        NDArray rstd, NDArray weight, boolean inputGrad, boolean weightGrad,
                                        boolean biasGrad) {
         String op = "layer_norm_backward";
-        sameDevice(op, x, gradOut, mean, rstd, weight);
+        Functional.sameDevice(op, x, gradOut, mean, rstd, weight);
         int[] s = x.shape();
         int k = normalizedShape.length;
         if (k == 0 || k > s.length
@@ -176,8 +157,8 @@ final class FunctionalGrad {
         NDArray gw = weightGrad ? Creation.empty(DType.F32, x.device(), normalizedShape) : null;
         NDArray gb = biasGrad ? Creation.empty(DType.F32, x.device(), normalizedShape) : null;
         if (gx != null || gw != null || gb != null) {
-            x.backend().layerNormBackward(f32(op, x), f32(op, gradOut), f32(op, mean), f32(op, rstd),
-                    f32(op, weight), rows, gx, gw, gb);
+            x.backend().layerNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut), Functional.f32(op, mean), Functional.f32(op, rstd),
+                    Functional.f32(op, weight), rows, gx, gw, gb);
         }
         return new NDArray[] {gx, gw, gb};
     }
@@ -185,7 +166,7 @@ final class FunctionalGrad {
     static NDArray[] groupNormBackward(NDArray gradOut, NDArray x, int groups, NDArray mean, NDArray rstd,
                                        NDArray weight, boolean inputGrad, boolean weightGrad, boolean biasGrad) {
         String op = "group_norm_backward";
-        sameDevice(op, x, gradOut, mean, rstd, weight);
+        Functional.sameDevice(op, x, gradOut, mean, rstd, weight);
         int[] s = x.shape();
         if (s.length < 2 || groups <= 0 || s[1] % groups != 0) {
             throw new IllegalArgumentException(op + ": expects an input of shape (N, C, *) with C divisible into "
@@ -202,8 +183,8 @@ final class FunctionalGrad {
         NDArray gw = weightGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         NDArray gb = biasGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         if (gx != null || gw != null || gb != null) {
-            x.backend().groupNormBackward(f32(op, x), f32(op, gradOut), f32(op, mean), f32(op, rstd),
-                    f32(op, weight), groups, gx, gw, gb);
+            x.backend().groupNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut), Functional.f32(op, mean), Functional.f32(op, rstd),
+                    Functional.f32(op, weight), groups, gx, gw, gb);
         }
         return new NDArray[] {gx, gw, gb};
     }
@@ -226,7 +207,7 @@ final class FunctionalGrad {
         if (alignCorners && mode == InterpolationMode.NEAREST) {
             throw new IllegalArgumentException(op + ": align_corners only applies to BILINEAR and BICUBIC");
         }
-        NDArray g = f32(op, as4d(gradOut));
+        NDArray g = Functional.f32(op, as4d(gradOut));
         NDArray gx = Creation.empty(DType.F32, gradOut.device(), x4);
         if (gx.numel() > 0) {
             g.backend().interpolateBackward(g, mode, alignCorners, sh, sw, gx);
@@ -238,7 +219,7 @@ final class FunctionalGrad {
         String op = "avg_pool2d_backward";
         int[] x4 = shape4d(op, inputShape);
         expectShape(op, gradOut, outShape(inputShape, x4[1], spec.outH(x4[2]), spec.outW(x4[3])), inputShape);
-        NDArray g = f32(op, as4d(gradOut));
+        NDArray g = Functional.f32(op, as4d(gradOut));
         NDArray gx = Creation.empty(DType.F32, gradOut.device(), x4);
         if (gx.numel() > 0) {
             g.backend().avgPool2dBackward(g, spec, gx);
@@ -268,7 +249,7 @@ final class FunctionalGrad {
                         + " is not valid for an input of shape " + Shape.str(inputShape));
             }
         }
-        NDArray g = f32(op, gradOut);
+        NDArray g = Functional.f32(op, gradOut);
         NDArray gx = Creation.empty(DType.F32, gradOut.device(), inputShape);
         g.backend().padBackward(g, pads.clone(), mode, gx);
         return gx;

@@ -1,12 +1,8 @@
 package dev.usp4j.tensor.cpu;
 
-import static dev.usp4j.tensor.cpu.KernelPath.F;
-import static dev.usp4j.tensor.cpu.KernelPath.LANES;
-
 import dev.usp4j.tensor.Conv2dSpec;
 import dev.usp4j.tensor.NDArray;
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * 2-D convolution and transposed convolution as im2col/col2im around {@link PackedGemm}.
@@ -252,7 +248,7 @@ final class ConvKernels {
                             }
                             int dst = plane + oy * ow + ox0;
                             if (sw == 1) {
-                                addInto(oa, dst + lo, col, src + lo, hi - lo);
+                                ArrayLoops.addInto(oa, dst + lo, col, src + lo, hi - lo);
                             } else {
                                 for (int ix = lo; ix < hi; ix++) {
                                     oa[dst + ix * sw] += col[src + ix];
@@ -263,19 +259,5 @@ final class ConvKernels {
                 }
             }
         });
-    }
-
-    /** dst[d..d+len) += src[s..s+len). */
-    private static void addInto(float[] dst, int d, float[] src, int s, int len) {
-        int i = 0;
-        if (!KernelPath.SCALAR) {
-            int bound = F.loopBound(len);
-            for (; i < bound; i += LANES) {
-                FloatVector.fromArray(F, dst, d + i).add(FloatVector.fromArray(F, src, s + i)).intoArray(dst, d + i);
-            }
-        }
-        for (; i < len; i++) {
-            dst[d + i] += src[s + i];
-        }
     }
 }

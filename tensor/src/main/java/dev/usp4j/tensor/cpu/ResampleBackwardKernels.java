@@ -299,23 +299,9 @@ final class ResampleBackwardKernels {
                         int sBase = srcOff + b * m * len;
                         System.arraycopy(src, sBase + list[from[i]] * len, dst, dRow, len);
                         for (int q = from[i] + 1; q < from[i + 1]; q++) {
-                            addInto(dst, dRow, src, sBase + list[q] * len, len);
+                            ArrayLoops.addInto(dst, dRow, src, sBase + list[q] * len, len);
                         }
                     }
                 });
-    }
-
-    /** dst[d..d+len) += src[s..s+len). */
-    private static void addInto(float[] dst, int d, float[] src, int s, int len) {
-        int i = 0;
-        if (!KernelPath.SCALAR) {
-            int bound = F.loopBound(len);
-            for (; i < bound; i += LANES) {
-                FloatVector.fromArray(F, dst, d + i).add(FloatVector.fromArray(F, src, s + i)).intoArray(dst, d + i);
-            }
-        }
-        for (; i < len; i++) {
-            dst[d + i] += src[s + i];
-        }
     }
 }

@@ -29,31 +29,6 @@ class ConvGradKernelsTest {
         Parallel.setThreads(savedThreads);
     }
 
-    private record Geometry(int[] x, int[] w, Conv2dSpec spec) {
-    }
-
-    private static Geometry random(Random r, boolean transposed) {
-        int g = 1 + r.nextInt(3);
-        int cin = g * (1 + r.nextInt(3));
-        int cout = g * (1 + r.nextInt(3));
-        int kh = 1 + r.nextInt(4);
-        int kw = 1 + r.nextInt(4);
-        int sh = 1 + r.nextInt(3);
-        int sw = 1 + r.nextInt(3);
-        int dh = 1 + r.nextInt(2);
-        int dw = 1 + r.nextInt(2);
-        int h = 1 + r.nextInt(9);
-        int w = 1 + r.nextInt(9);
-        int[] pad = {r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3)};
-        int oph = transposed ? r.nextInt(Math.max(sh, dh)) : 0;
-        int opw = transposed ? r.nextInt(Math.max(sw, dw)) : 0;
-        Conv2dSpec s = new Conv2dSpec(sh, sw, pad[0], pad[1], pad[2], pad[3], dh, dw, g, oph, opw);
-        int n = 1 + r.nextInt(3);
-        int[] ws = transposed ? new int[] {cin, cout / g, kh, kw} : new int[] {cout, cin / g, kh, kw};
-        boolean ok = transposed ? s.transposedOutH(h, kh) > 0 && s.transposedOutW(w, kw) > 0
-                : s.convOutH(h, kh) > 0 && s.convOutW(w, kw) > 0;
-        return ok ? new Geometry(new int[] {n, cin, h, w}, ws, s) : random(r, transposed);
-    }
 
     /**
      * Both gradients of conv2d (or conv_transpose2d) by the definition: every (input pixel, tap, output pixel)
@@ -136,7 +111,7 @@ class ConvGradKernelsTest {
         Generator gen = new Generator(9);
         int[] budgets = {1, 40, 1 << 20};
         for (int t = 0; t < 45; t++) {
-            Geometry geo = random(r, transposed);
+            ConvGeometry geo = ConvGeometry.random(r, transposed);
             Conv2dSpec s = geo.spec();
             NDArray x = NDArray.randn(gen, geo.x());
             NDArray w = NDArray.randn(gen, geo.w());
