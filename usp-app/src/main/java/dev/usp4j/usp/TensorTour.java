@@ -1,5 +1,7 @@
 package dev.usp4j.usp;
 
+import dev.usp4j.autograd.GradMode;
+import dev.usp4j.autograd.Tensor;
 import dev.usp4j.tensor.Conv2dSpec;
 import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.Functional;
@@ -16,20 +18,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The demo job of {@code ./usp}: trains a softmax-regression classifier on synthetic Gaussian clusters with
- * hand-derived gradients (matmul, softmax, one-hot, reductions), runs a small convolutional stem (conv2d,
- * GroupNorm, SiLU, pooling, bicubic upsampling), measures GEMM throughput, and round-trips the trained weights
- * through safetensors. It prints as it goes and writes {@code report.md} into the output folder. It stands in for
- * the USP pipeline until that lands, and shows in one run that the tensor core works end to end.
+ * The demo job of {@code ./usp}: trains a two-layer MLP classifier on synthetic Gaussian clusters with autograd and
+ * SGD (matmul, ReLU, log-softmax, one-hot, reductions and their gradients), runs a small convolutional stem
+ * (conv2d, GroupNorm, SiLU, pooling, bicubic upsampling), measures GEMM throughput, and round-trips the trained
+ * weights through safetensors. It prints as it goes and writes {@code report.md} into the output folder. It stands
+ * in for the USP pipeline until that lands, and shows in one run that the tensor core and autograd work end to end.
  */
 final class TensorTour {
     private static final int CLASSES = 10;
     private static final int FEATURES = 64;
     private static final int SAMPLES = 4096;
+    private static final int HIDDEN = 64;
 
     private final Path out;
     private final int steps;
@@ -58,45 +62,55 @@ final class TensorTour {
         System.out.println("report: " + out.resolve("report.md"));
     }
 
-    /** Softmax regression on ten Gaussian clusters; gradient of the mean cross-entropy is Xᵀ(P − Y)/N. */
+    /** A two-layer MLP on ten Gaussian clusters, trained by autograd and plain SGD. */
     private Map<String, NDArray> classify() {
-        line("## Softmax regression on synthetic clusters");
+        line("## MLP classifier on synthetic clusters (autograd + SGD)");
         Generator gen = new Generator(42);
         NDArray centers = NDArray.randn(gen, CLASSES, FEATURES).mul(0.4);
         NDArray labels = NDArray.randint(gen, 0, CLASSES, SAMPLES);
         NDArray x = centers.indexSelect(0, labels).add(NDArray.randn(gen, SAMPLES, FEATURES));
         NDArray y = labels.oneHot(CLASSES).to(DType.F32);
         int train = SAMPLES * 3 / 4;
-        NDArray xTrain = x.narrow(0, 0, train);
-        NDArray yTrain = y.narrow(0, 0, train);
-        NDArray w = NDArray.zeros(FEATURES, CLASSES);
-        NDArray b = NDArray.zeros(CLASSES);
-        double lr = 0.5;
+        Tensor xTrain = Tensor.of(x.narrow(0, 0, train));
+        Tensor yTrain = Tensor.of(y.narrow(0, 0, train));
+        Tensor w1 = Tensor.parameter(NDArray.randn(gen, FEATURES, HIDDEN).mul(Math.sqrt(2.0 / FEATURES)));
+        Tensor b1 = Tensor.parameter(NDArray.zeros(HIDDEN));
+        Tensor w2 = Tensor.parameter(NDArray.randn(gen, HIDDEN, CLASSES).mul(Math.sqrt(1.0 / HIDDEN)));
+        Tensor b2 = Tensor.parameter(NDArray.zeros(CLASSES));
+        List<Tensor> params = List.of(w1, b1, w2, b2);
+        double lr = 0.2;
         line("| step | train loss | test accuracy |");
         line("|---|---|---|");
         long t0 = System.nanoTime();
         for (int step = 0; step <= steps; step++) {
-            NDArray logits = xTrain.matmul(w).add(b);
-            NDArray logp = logits.logSoftmax(1);
+            Tensor logits = xTrain.matmul(w1).add(b1).relu().matmul(w2).add(b2);
+            Tensor loss = logits.logSoftmax(1).mul(yTrain).sum(1).mean().neg();
             if (step % Math.max(1, steps / 5) == 0 || step == steps) {
-                double loss = -logp.mul(yTrain).sum(1).mean().item();
-                line(String.format(Locale.ROOT, "| %d | %.4f | %.3f |", step, loss, accuracy(x, labels, w, b, train)));
+                line(String.format(Locale.ROOT, "| %d | %.4f | %.3f |", step, loss.item(),
+                        accuracy(x, labels, params, train)));
             }
-            NDArray diff = logp.exp().sub(yTrain).div(train);
-            w.subInPlace(xTrain.t().matmul(diff).mul(lr));
-            b.subInPlace(diff.sum(0).mul(lr));
+            loss.backward();
+            try (GradMode.Scope scope = GradMode.noGrad()) {
+                for (Tensor p : params) {
+                    p.data().subInPlace(p.grad().mul(lr));
+                    p.zeroGrad();
+                }
+            }
         }
         line(String.format(Locale.ROOT, "%n%d full-batch steps on %d×%d in %.2f s.%n", steps, train, FEATURES,
                 (System.nanoTime() - t0) / 1e9));
         Map<String, NDArray> weights = new LinkedHashMap<>();
-        weights.put("linear.weight", w.t().contiguous());
-        weights.put("linear.bias", b);
+        weights.put("fc1.weight", w1.data().t().contiguous());
+        weights.put("fc1.bias", b1.data());
+        weights.put("fc2.weight", w2.data().t().contiguous());
+        weights.put("fc2.bias", b2.data());
         return weights;
     }
 
-    private static double accuracy(NDArray x, NDArray labels, NDArray w, NDArray b, int from) {
+    private static double accuracy(NDArray x, NDArray labels, List<Tensor> p, int from) {
         int n = x.size(0) - from;
-        NDArray pred = x.narrow(0, from, n).matmul(w).add(b).argmax(1, false);
+        NDArray h = x.narrow(0, from, n).matmul(p.get(0).data()).add(p.get(1).data()).relu();
+        NDArray pred = h.matmul(p.get(2).data()).add(p.get(3).data()).argmax(1, false);
         return pred.eq(labels.narrow(0, from, n)).to(DType.F32).mean().item();
     }
 
@@ -154,7 +168,7 @@ final class TensorTour {
 
     private void roundTrip(Map<String, NDArray> weights) throws IOException {
         line("## Checkpoint round trip");
-        Path file = out.resolve("softmax-regression.safetensors");
+        Path file = out.resolve("mlp.safetensors");
         Safetensors.save(file, weights, Map.of("format", "pt", "producer", "usp4j tensor tour"));
         Map<String, NDArray> back = Safetensors.load(file);
         boolean same = true;
