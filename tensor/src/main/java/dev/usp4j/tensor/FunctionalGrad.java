@@ -157,7 +157,8 @@ final class FunctionalGrad {
         NDArray gw = weightGrad ? Creation.empty(DType.F32, x.device(), normalizedShape) : null;
         NDArray gb = biasGrad ? Creation.empty(DType.F32, x.device(), normalizedShape) : null;
         if (gx != null || gw != null || gb != null) {
-            x.backend().layerNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut), Functional.f32(op, mean), Functional.f32(op, rstd),
+            x.backend().layerNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut), Functional.f32(op, mean),
+                    Functional.f32(op, rstd),
                     Functional.f32(op, weight), rows, gx, gw, gb);
         }
         return new NDArray[] {gx, gw, gb};
@@ -183,7 +184,8 @@ final class FunctionalGrad {
         NDArray gw = weightGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         NDArray gb = biasGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         if (gx != null || gw != null || gb != null) {
-            x.backend().groupNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut), Functional.f32(op, mean), Functional.f32(op, rstd),
+            x.backend().groupNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut), Functional.f32(op, mean),
+                    Functional.f32(op, rstd),
                     Functional.f32(op, weight), groups, gx, gw, gb);
         }
         return new NDArray[] {gx, gw, gb};

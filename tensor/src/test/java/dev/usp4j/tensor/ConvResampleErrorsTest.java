@@ -64,7 +64,8 @@ class ConvResampleErrorsTest {
     void pad() {
         NDArray x = NDArray.zeros(2, 3, 4);
         assertFails(() -> Functional.pad(x, new int[] {1, 2, 3}, PadMode.CONSTANT, 0), "pad", "[1, 2, 3]", "[2, 3, 4]");
-        assertFails(() -> Functional.pad(x, new int[] {1, 1, 1, 1, 1, 1, 1, 1}, PadMode.CONSTANT, 0), "pad", "[2, 3, 4]");
+        assertFails(() -> Functional.pad(x, new int[] {1, 1, 1, 1, 1, 1, 1, 1}, PadMode.CONSTANT, 0), "pad",
+                "[2, 3, 4]");
         assertFails(() -> Functional.pad(x, new int[] {4, 0}, PadMode.REFLECT, 0), "pad", "REFLECT", "[2, 3, 4]");
         assertFails(() -> Functional.pad(x, new int[] {5, 0}, PadMode.CIRCULAR, 0), "pad", "CIRCULAR", "[2, 3, 4]");
         assertFails(() -> Functional.pad(x, new int[] {-1, 0}, PadMode.REPLICATE, 0), "pad", "negative");

@@ -37,8 +37,10 @@ class NDArrayCoreTest {
         a.narrow(0, 1, 1).mulInPlace(10);
         assertArrayEquals(new float[] {0, 1, 2, 3, 0, 10, 20, 30, 0, 1, 2, 3}, a.toFloatArray());
         assertTrue(a.storage().version() > v0);
-        assertFails(RuntimeException.class, () -> NDArray.zeros(4).addInPlace(NDArray.ones(3, 4)), "add_", "[3, 4]", "[4]");
-        assertFails(RuntimeException.class, () -> NDArray.zeros(1, 4).expand(3, 4).addInPlace(NDArray.ones(4)), "stride-0");
+        assertFails(RuntimeException.class, () -> NDArray.zeros(4).addInPlace(NDArray.ones(3, 4)),
+                "add_", "[3, 4]", "[4]");
+        assertFails(RuntimeException.class, () -> NDArray.zeros(1, 4).expand(3, 4).addInPlace(NDArray.ones(4)),
+                "stride-0");
         NDArray ints = NDArray.of(new long[] {1, 2});
         assertFails(RuntimeException.class, () -> ints.addInPlace(NDArray.ones(2)), "in-place", "I64");
     }

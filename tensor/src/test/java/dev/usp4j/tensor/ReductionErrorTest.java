@@ -49,7 +49,8 @@ class ReductionErrorTest {
     void badNormShapes() {
         assertFails(() -> Functional.layerNorm(X, new int[] {2}, null, null, 1e-5), "layer_norm", "[2]", "[2, 3]");
         assertFails(() -> Functional.layerNorm(X, new int[] {3}, NDArray.ones(4), null, 1e-5), "layer_norm", "[4]");
-        assertFails(() -> Functional.groupNorm(NDArray.zeros(2, 6, 4), 4, null, null, 1e-5), "group_norm", "6", "4 groups");
+        assertFails(() -> Functional.groupNorm(NDArray.zeros(2, 6, 4), 4, null, null, 1e-5), "group_norm",
+                "6", "4 groups");
         assertFails(() -> Functional.groupNorm(NDArray.zeros(6), 2, null, null, 1e-5), "group_norm", "(N, C, *)");
     }
 

@@ -154,7 +154,8 @@ final class TensorTour {
                     a.matmul(b);
                     best = Math.min(best, (System.nanoTime() - t0) / 1e9);
                 }
-                line(String.format(Locale.ROOT, "- %d thread%s: %.1f GFLOP/s (best of 10 after 1 s of warm-up)", threads,
+                line(String.format(Locale.ROOT, "- %d thread%s: %.1f GFLOP/s (best of 10 after 1 s of warm-up)",
+                        threads,
                         threads == 1 ? "" : "s", 2.0 * 1024 * 1024 * 1024 / best / 1e9));
                 if (saved == 1) {
                     break;

@@ -48,7 +48,8 @@ final class StridedLoop {
             off[j] = arrays[j].offset();
             if (!java.util.Arrays.equals(arrays[j].shape(), shape)) {
                 throw new IllegalStateException("strided loop: operand " + j + " has shape "
-                        + java.util.Arrays.toString(arrays[j].shape()) + ", expected " + java.util.Arrays.toString(shape));
+                        + java.util.Arrays.toString(arrays[j].shape()) + ", expected "
+                        + java.util.Arrays.toString(shape));
             }
         }
         return coalesce(shape, st, off);
