@@ -14,7 +14,8 @@ class ConvResampleErrorsTest {
                 "conv2d", "[2, 3, 8, 8]", "[4, 2, 3, 3]", "groups=1");
         assertFails(() -> Functional.conv2d(x, NDArray.zeros(4, 3, 3), null, Conv2dSpec.defaults()),
                 "conv2d", "weight must be 4-D", "[4, 3, 3]");
-        assertFails(() -> Functional.conv2d(NDArray.zeros(3, 8), NDArray.zeros(4, 3, 3, 3), null, Conv2dSpec.defaults()),
+        assertFails(() -> Functional.conv2d(NDArray.zeros(3, 8), NDArray.zeros(4, 3, 3, 3), null,
+                        Conv2dSpec.defaults()),
                 "conv2d", "[3, 8]");
         assertFails(() -> Functional.conv2d(x, NDArray.zeros(4, 3, 9, 3), null, Conv2dSpec.defaults()),
                 "conv2d", "[2, 3, 8, 8]", "too small", "9x3");
@@ -46,7 +47,8 @@ class ConvResampleErrorsTest {
                 "interpolate", "0x10", "[1, 1, 5, 5]");
         assertFails(() -> Functional.interpolate(NDArray.zeros(1, 1, 5, 5), 10, 10, InterpolationMode.NEAREST, true),
                 "interpolate", "align_corners");
-        assertFails(() -> Functional.interpolate(NDArray.zeros(1, 1, 5, 5), -2.0, 2.0, InterpolationMode.NEAREST, false),
+        assertFails(() -> Functional.interpolate(NDArray.zeros(1, 1, 5, 5), -2.0, 2.0, InterpolationMode.NEAREST,
+                        false),
                 "interpolate", "-2.0");
         assertFails(() -> Functional.interpolate(NDArray.zeros(1, 1, 0, 5), 3, 3, InterpolationMode.BICUBIC, false),
                 "interpolate", "[1, 1, 0, 5]");
