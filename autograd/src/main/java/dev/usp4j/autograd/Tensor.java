@@ -18,7 +18,7 @@ import java.util.List;
  * and index-valued results carry no gradient.
  */
 public final class Tensor {
-    private final NDArray data;
+    private NDArray data;
     private final Node gradFn;
     private final int outputIndex;
     private boolean requiresGrad;
@@ -58,6 +58,25 @@ public final class Tensor {
     /** The value. Writing into it directly bypasses autograd (as {@code tensor.data} in PyTorch). */
     public NDArray data() {
         return data;
+    }
+
+    /**
+     * Replaces the value of a leaf (PyTorch's {@code param.data = ...}): how modules move parameters to another
+     * device or dtype and load checkpoints of another dtype. Graphs recorded earlier keep the arrays they saved.
+     */
+    public void setData(NDArray value) {
+        if (gradFn != null) {
+            throw new IllegalStateException("setData: only leaves can be given a new value; this tensor was made by '"
+                    + gradFn.op + "'");
+        }
+        if (requiresGrad && !value.dtype().isFloating()) {
+            throw new IllegalArgumentException("setData: a tensor that requires grad needs a floating value, got "
+                    + value.dtype());
+        }
+        this.data = value;
+        if (grad != null && !java.util.Arrays.equals(grad.shape(), value.shape())) {
+            grad = null;
+        }
     }
 
     /** The accumulated gradient of a leaf (or of a tensor that called {@link #retainGrad()}); null before any. */
