@@ -111,6 +111,23 @@ public interface Backend {
     /** conv_transpose2d of x [N,Cin,H,W] with w [Cin,Cout/groups,kH,kW] and optional bias [Cout]. */
     void convTranspose2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out);
 
+    /**
+     * Fused scaled-dot-product attention of q [B, H, Nq, D], k [B, H, Nk, D] and v [B, H, Nk, Dv] (F32; unlike the
+     * other neural-network ops any strides are accepted as long as the last one is 1, so permuted qkv views need no
+     * copy): out [B, H, Nq, Dv] = softmax(q·kᵀ·scale)·v and lse [B, H, Nq] = log Σ_j exp(q·k_jᵀ·scale), the row
+     * log-sum-exp the backward pass recomputes the probabilities from; out and lse are contiguous. Without keys
+     * (Nk = 0) out is 0 and lse −inf.
+     */
+    void attention(NDArray q, NDArray k, NDArray v, float scale, NDArray out, NDArray lse);
+
+    /**
+     * Gradients of {@link #attention} from its inputs (same layouts), its output and the output gradient (any
+     * strides with unit last stride) and the saved lse; writes gradQ, gradK and gradV (contiguous, shaped like q, k
+     * and v), each only when not null.
+     */
+    void attentionBackward(NDArray q, NDArray k, NDArray v, NDArray out, NDArray gradOut, NDArray lse, float scale,
+                           NDArray gradQ, NDArray gradK, NDArray gradV);
+
     // ---- resampling ----------------------------------------------------------------------------------------
 
     /**

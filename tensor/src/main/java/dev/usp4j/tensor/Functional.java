@@ -188,6 +188,21 @@ public final class Functional {
         return new NormResult(out, mean, rstd);
     }
 
+    /**
+     * Fused scaled-dot-product attention, softmax(q·kᵀ·scale)·v over the last two dims, for q [..., Nq, D],
+     * k [..., Nk, D] and v [..., Nk, Dv] with the same leading dims (F.scaled_dot_product_attention without mask or
+     * dropout; its default scale is 1/√D). Per (batch·head, block of queries) it computes the scores, a stable
+     * softmax and the weighted sum without materialising every head's score matrix. F32 result [..., Nq, Dv].
+     */
+    public static NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, double scale) {
+        return FunctionalAttention.forward(q, k, v, scale).out();
+    }
+
+    /** {@link #scaledDotProductAttention} that also returns each query row's log-sum-exp [..., Nq] for backward. */
+    public static AttentionResult attentionWithStats(NDArray q, NDArray k, NDArray v, double scale) {
+        return FunctionalAttention.forward(q, k, v, scale);
+    }
+
     /** F.interpolate to an output size (mode NEAREST, BILINEAR or BICUBIC) of x [N,C,H,W] or [C,H,W]. */
     public static NDArray interpolate(NDArray x, int outH, int outW, InterpolationMode mode, boolean alignCorners) {
         NDArray x4 = batched4d("interpolate", x);
@@ -334,6 +349,16 @@ public final class Functional {
                                               boolean biasGrad) {
         return FunctionalGrad.groupNormBackward(gradOut, x, groups, mean, rstd, weight, inputGrad, weightGrad,
                 biasGrad);
+    }
+
+    /**
+     * Gradients {query, key, value} (F32, null where not asked for) of {@link #attentionWithStats} from its output,
+     * the output gradient and the saved log-sum-exp; the probabilities are recomputed block by block.
+     */
+    public static NDArray[] attentionBackward(NDArray gradOut, NDArray q, NDArray k, NDArray v, NDArray out,
+                                              NDArray logsumexp, double scale, boolean queryGrad, boolean keyGrad,
+                                              boolean valueGrad) {
+        return FunctionalAttention.backward(gradOut, q, k, v, out, logsumexp, scale, queryGrad, keyGrad, valueGrad);
     }
 
     /** Gradient of {@link #interpolate(NDArray, int, int, InterpolationMode, boolean)} for an input shape. */

@@ -134,6 +134,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void attention(NDArray q, NDArray k, NDArray v, float scale, NDArray out, NDArray lse) {
+        AttentionKernels.attention(q, k, v, scale, out, lse);
+    }
+
+    @Override
+    public void attentionBackward(NDArray q, NDArray k, NDArray v, NDArray out, NDArray gradOut, NDArray lse,
+                                  float scale, NDArray gradQ, NDArray gradK, NDArray gradV) {
+        AttentionKernels.attentionBackward(q, k, v, out, gradOut, lse, scale, gradQ, gradK, gradV);
+    }
+
+    @Override
     public void conv2dWeightGrad(NDArray x, NDArray gradOut, Conv2dSpec spec, NDArray gradWeight) {
         ConvGradKernels.conv2dWeightGrad(x, gradOut, spec, gradWeight);
     }
