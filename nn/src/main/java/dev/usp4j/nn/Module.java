@@ -281,16 +281,26 @@ public abstract class Module {
         return "";
     }
 
-    /** PyTorch's module tree printout. */
+    /**
+     * PyTorch's module tree printout: {@code Name(extra)} for a leaf with a one-line {@link #extraRepr()}, else
+     * the extra lines and then each child as {@code (name): ...}, one per line indented by two spaces.
+     */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append('(').append(extraRepr());
-        if (!children.isEmpty()) {
-            sb.append('\n');
-            for (Map.Entry<String, Module> e : children.entrySet()) {
-                String child = e.getValue().toString().replace("\n", "\n  ");
-                sb.append("  (").append(e.getKey()).append("): ").append(child).append('\n');
-            }
+        List<String> lines = new ArrayList<>();
+        String extra = extraRepr();
+        if (!extra.isEmpty()) {
+            lines.addAll(Arrays.asList(extra.split("\n")));
+        }
+        int extraLines = lines.size();
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            lines.add("(" + e.getKey() + "): " + e.getValue().toString().replace("\n", "\n  "));
+        }
+        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append('(');
+        if (extraLines == 1 && children.isEmpty()) {
+            sb.append(lines.get(0));
+        } else if (!lines.isEmpty()) {
+            sb.append("\n  ").append(String.join("\n  ", lines)).append('\n');
         }
         return sb.append(')').toString();
     }
