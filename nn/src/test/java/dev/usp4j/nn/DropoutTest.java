@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Dropout's random masks cannot match PyTorch's stream, so they are checked statistically: the dropped fraction is
  * within 5 standard deviations of p, every survivor is exactly x/(1 − p), the gradient is the same mask times the
  * upstream gradient, masks repeat under the same seed and differ between calls; eval mode and p = 0 are the
- * identity and p = 1 gives zeros.
+ * identity and p = 1 gives zeros. Attention with attn_drop takes its unfused path only in training.
  */
 class DropoutTest {
     private static final int N = 200_000;
@@ -76,5 +76,24 @@ class DropoutTest {
         String m = assertThrows(IllegalArgumentException.class, () -> new Dropout(1.5)).getMessage();
         assertTrue(m.contains("between 0 and 1") && m.contains("1.5"), m);
         assertEquals("Dropout(p=0.5, inplace=False)", d.toString());
+    }
+
+    @Test
+    void attentionProbabilityDropoutOnlyInTraining() {
+        Attention plain = new Attention(8, 2, true);
+        Attention dropping = new Attention(8, 2, true, 0.5, 0);
+        dropping.loadStateDict(plain.stateDict(), true);
+        Tensor x = Tensor.of(NDArray.randn(new Generator(9), 2, 5, 8), true);
+        dropping.eval();
+        assertArrayEquals(plain.forward(x).data().toFloatArray(), dropping.forward(x).data().toFloatArray());
+        dropping.train(true);
+        Generator.manualSeed(3);
+        Tensor y = dropping.forward(x);
+        y.sum().backward();
+        float[] ys = y.data().toFloatArray();
+        assertTrue(!java.util.Arrays.equals(plain.forward(x).data().toFloatArray(), ys), "probabilities dropped");
+        for (float v : x.grad().toFloatArray()) {
+            assertTrue(Float.isFinite(v));
+        }
     }
 }
