@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorOperators;
  * gradient and its state once and writes them back in one pass, allocating nothing, where composing array ops
  * would make a temporary per op. Each keeps PyTorch 1.13's order of float operations ({@code add_(x, alpha)} is a
  * fused multiply-add as in ATen's vectorised kernels, {@code addcmul_} is {@code self + v·t1·t2}, {@code addcdiv_} is
- * {@code self + v·(t1/t2)}), and has a scalar reference path ({@link KernelPath#SCALAR}) that gives the same bits.
+ * {@code self + v·(t1/t2)}), and has a scalar reference path ({@link KernelPath#SCALAR}) doing the same float
+ * operations in the same order (the sums of squares accumulate in double there, in float lanes in the vector path).
  * Loops are split over threads in contiguous blocks; every element is computed the same way in any block, and sums
  * of squares add fixed chunks in a fixed order, so results do not depend on the thread count.
  */

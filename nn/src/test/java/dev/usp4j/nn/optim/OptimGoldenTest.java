@@ -64,8 +64,9 @@ class OptimGoldenTest {
         List<ParamGroup> groups = groups(c, model);
         Optimizer opt = optimizer((Map<String, Object>) c.args().get("optimizer"), groups);
         opt.forceArrayOps = arrayOps;
-        WarmupCosine schedule = schedule((Map<String, Object>) c.args().get("schedule"));
-        int iters = schedule == null ? 0 : num(((Map<String, Object>) c.args().get("schedule")).get("iters")).intValue();
+        Map<String, Object> scheduleArgs = (Map<String, Object>) c.args().get("schedule");
+        WarmupCosine schedule = schedule(scheduleArgs);
+        int iters = schedule == null ? 0 : num(scheduleArgs.get("iters")).intValue();
         Map<String, Object> clip = (Map<String, Object>) c.args().get("clip");
         Map<String, List<Number>> noGrad = (Map<String, List<Number>>) c.args().get("no_grad");
         List<Number> lrs = (List<Number>) c.listArg("lrs");

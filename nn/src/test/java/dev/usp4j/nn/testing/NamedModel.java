@@ -31,6 +31,11 @@ public final class NamedModel extends Module {
         return registerBuffer(name, value, persistent);
     }
 
+    /** The current value of a top-level buffer. */
+    public NDArray bufferValue(String name) {
+        return buffer(name);
+    }
+
     /** The parameter called {@code name}. */
     public Tensor param(String name) {
         Tensor t = namedParameters().get(name);
