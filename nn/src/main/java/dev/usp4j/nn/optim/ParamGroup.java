@@ -18,9 +18,17 @@ public final class ParamGroup {
     public ParamGroup(String name, List<Tensor> params, double lr, double weightDecay, double lrScale) {
         this.name = name;
         this.params = List.copyOf(params);
-        this.lr = lr;
-        this.weightDecay = weightDecay;
-        this.lrScale = lrScale;
+        this.lr = check("lr", lr);
+        this.weightDecay = check("weight_decay", weightDecay);
+        this.lrScale = check("lr_scale", lrScale);
+    }
+
+    private double check(String what, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("param group '" + name + "': " + what + " must be finite and >= 0, got "
+                    + v);
+        }
+        return v;
     }
 
     public ParamGroup(List<Tensor> params, double lr, double weightDecay) {
@@ -40,7 +48,7 @@ public final class ParamGroup {
     }
 
     public void setLr(double lr) {
-        this.lr = lr;
+        this.lr = check("lr", lr);
     }
 
     public double weightDecay() {
@@ -48,7 +56,7 @@ public final class ParamGroup {
     }
 
     public void setWeightDecay(double weightDecay) {
-        this.weightDecay = weightDecay;
+        this.weightDecay = check("weight_decay", weightDecay);
     }
 
     public double lrScale() {
