@@ -9,10 +9,21 @@ import java.util.Map;
  * A small JSON reader and writer for the headers of safetensors files and for fixture metadata: objects become
  * {@code LinkedHashMap<String,Object>} (key order kept), arrays {@code List<Object>}, numbers {@code Long} when
  * integral and {@code Double} otherwise, plus {@code String}, {@code Boolean} and null. Errors give the position.
+ *
+ * <p>Parsing is strict where a lenient reader could be fooled by a corrupt or hostile file: a key repeated in one
+ * object is an error (never last-one-wins), nesting deeper than {@value #MAX_DEPTH} is an error (never a stack
+ * overflow), and every failure is an {@link IllegalArgumentException}. Writing escapes exactly as serde_json and
+ * Python's {@code json.dumps(ensure_ascii=False)} do (two-character escapes for backspace, tab, newline, form feed
+ * and carriage return, a six-character lower-case hex escape for the other control characters, everything else raw
+ * UTF-8), so headers come out byte-identical to theirs.
  */
 public final class Json {
+    /** Deepest nesting of arrays and objects accepted. */
+    public static final int MAX_DEPTH = 128;
+
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -60,10 +71,13 @@ public final class Json {
         }
         char c = s.charAt(i);
         switch (c) {
-            case '{':
-                return object();
-            case '[':
-                return array();
+            case '{', '[':
+                if (++depth > MAX_DEPTH) {
+                    throw error("nesting deeper than " + MAX_DEPTH);
+                }
+                Object nested = c == '{' ? object() : array();
+                depth--;
+                return nested;
             case '"':
                 return string();
             case 't':
@@ -98,7 +112,12 @@ public final class Json {
             if (!peek('"')) {
                 throw error("expected a key");
             }
+            int keyAt = i;
             String k = string();
+            if (m.containsKey(k)) {
+                i = keyAt;
+                throw error("duplicate key '" + k + "'");
+            }
             skipSpace();
             expect(':');
             skipSpace();
@@ -161,11 +180,16 @@ public final class Json {
                 case 'r' -> b.append('\r');
                 case 't' -> b.append('\t');
                 case 'u' -> {
-                    if (i + 4 > s.length()) {
-                        throw error("bad unicode escape");
+                    int code = 0;
+                    for (int k = 0; k < 4; k++) {
+                        int digit = i < s.length() ? Character.digit(s.charAt(i), 16) : -1;
+                        if (digit < 0) {
+                            throw error("bad unicode escape");
+                        }
+                        code = code * 16 + digit;
+                        i++;
                     }
-                    b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                    i += 4;
+                    b.append((char) code);
                 }
                 default -> throw error("bad escape \\" + e);
             }
@@ -243,6 +267,8 @@ public final class Json {
         }
     }
 
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
     private static void quote(StringBuilder b, String str) {
         b.append('"');
         for (int k = 0; k < str.length(); k++) {
@@ -253,9 +279,11 @@ public final class Json {
                 case '\n' -> b.append("\\n");
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
                 default -> {
                     if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
+                        b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
                     } else {
                         b.append(c);
                     }

@@ -14,12 +14,24 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An opened safetensors file: its header (names, dtypes, shapes, byte ranges) and metadata, with the data
- * memory-mapped so that {@link #get} copies only the tensors asked for. Close it to unmap.
+ * An opened, validated safetensors file: its header (names, dtypes, shapes, byte ranges) and metadata, with the
+ * data memory-mapped so that {@link #get} copies only the tensors asked for (no whole-file heap copy, whatever the
+ * file's size). Close it to unmap.
  */
 public final class SafetensorsFile implements AutoCloseable {
-    /** One header entry. */
-    public record Entry(String name, String dtype, int[] shape, long begin, long end) {
+    /** The most elements one tensor may have to become a Java array (the JVM's array limit, 2^31 - 9). */
+    public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** One header entry; shapes are longs because a file may hold tensors too large for one Java array. */
+    public record Entry(String name, String dtype, long[] shape, long begin, long end) {
+        /** Number of elements. */
+        public long numel() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
     }
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -68,8 +80,10 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
-     * Tensor {@code name} as a CPU array. F32, BF16, F16, I32, I64 and BOOL keep their dtype; F64 becomes F32 and
-     * I8, U8, I16 become I32 (usp4j computes in those).
+     * Tensor {@code name} as a CPU array. F32, BF16, F16, I32, I64 and BOOL keep their dtype; F64 becomes F32,
+     * I8, U8, I16 and U16 become I32, and U32 becomes I64 (usp4j computes in those). U64, C64 and the 8-, 6- and
+     * 4-bit float formats are refused, as are tensors over {@link #MAX_ELEMENTS} elements or with an extent over
+     * 2^31 - 1.
      */
     public NDArray get(String name) {
         Entry e = entries.get(name);
@@ -78,7 +92,19 @@ public final class SafetensorsFile implements AutoCloseable {
                     + entries.size() + " tensors" + (entries.isEmpty() ? "" : ", e.g. '"
                     + entries.keySet().iterator().next() + "'") + ")");
         }
-        int n = dev.usp4j.tensor.Shape.numel(e.shape());
+        if (e.numel() > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(path + ": tensor '" + name + "' has " + e.numel() + " elements;"
+                    + " a usp4j array holds at most " + MAX_ELEMENTS + " (one Java array per tensor)");
+        }
+        int[] shape = new int[e.shape().length];
+        for (int i = 0; i < shape.length; i++) {
+            if (e.shape()[i] > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(path + ": tensor '" + name + "' has extent " + e.shape()[i]
+                        + ", over the 2^31 - 1 an array dimension can hold");
+            }
+            shape[i] = (int) e.shape()[i];
+        }
+        int n = (int) e.numel();
         MemorySegment seg = data.asSlice(e.begin(), e.end() - e.begin());
         CpuStorage st = switch (e.dtype()) {
             case "F32" -> CpuStorage.wrap(read(seg, n, F32));
@@ -111,21 +137,29 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
                 yield CpuStorage.wrap(v);
             }
-            case "I8", "U8", "I16" -> {
+            case "I8", "U8", "I16", "U16" -> {
                 int[] v = new int[n];
                 for (int i = 0; i < n; i++) {
                     v[i] = switch (e.dtype()) {
                         case "I8" -> seg.get(ValueLayout.JAVA_BYTE, i);
                         case "U8" -> seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-                        default -> seg.getAtIndex(I16, i);
+                        case "I16" -> seg.getAtIndex(I16, i);
+                        default -> seg.getAtIndex(I16, i) & 0xFFFF;
                     };
                 }
                 yield CpuStorage.wrap(v);
             }
+            case "U32" -> {
+                long[] v = new long[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = Integer.toUnsignedLong(seg.getAtIndex(I32, i));
+                }
+                yield CpuStorage.wrap(v);
+            }
             default -> throw new IllegalArgumentException(path + ": tensor '" + name + "' has dtype " + e.dtype()
-                    + ", which usp4j does not read (F32, F64, BF16, F16, I64, I32, I16, I8, U8, BOOL)");
+                    + ", which usp4j does not read (F32, F64, BF16, F16, I64, U32, I32, U16, I16, I8, U8, BOOL)");
         };
-        return NDArray.of(st, e.shape());
+        return NDArray.of(st, shape);
     }
 
     private static float[] read(MemorySegment seg, int n, ValueLayout.OfFloat layout) {
