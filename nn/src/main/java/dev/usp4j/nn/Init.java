@@ -117,7 +117,7 @@ public final class Init {
             sum += term / (2 * n + 1);
             term *= -t * t / (n + 1);
         }
-        double r = t < 3 ? 2 / Math.sqrt(Math.PI) * sum : 1 - Math.exp(-t * t) / (t * Math.sqrt(Math.PI))
+        double r = t < 3 ? 2 / Math.sqrt(Math.PI) * sum : 1 - StrictMath.exp(-t * t) / (t * Math.sqrt(Math.PI))
                 * (1 - 1 / (2 * t * t));
         return x < 0 ? -r : r;
     }
@@ -126,7 +126,7 @@ public final class Init {
     private static NDArray erfinv(NDArray x) {
         float[] v = x.toFloatArray();
         for (int i = 0; i < v.length; i++) {
-            double w = -Math.log((1.0 - v[i]) * (1.0 + v[i]));
+            double w = -StrictMath.log((1.0 - v[i]) * (1.0 + v[i]));
             double p;
             if (w < 5.0) {
                 w -= 2.5;

@@ -60,9 +60,9 @@ public final class SinCosEmbeddings {
     private static void oneD(double m, double[] out) {
         int quarter = out.length / 2;
         for (int k = 0; k < quarter; k++) {
-            double omega = 1 / Math.pow(10000, (double) k / quarter);
-            out[k] = Math.sin(m * omega);
-            out[quarter + k] = Math.cos(m * omega);
+            double omega = 1 / StrictMath.pow(10000, (double) k / quarter);
+            out[k] = StrictMath.sin(m * omega);
+            out[quarter + k] = StrictMath.cos(m * omega);
         }
     }
 
@@ -95,11 +95,11 @@ public final class SinCosEmbeddings {
         }
         float[] out = new float[n * dim];
         for (int i = 0; i < half; i++) {
-            double f = Math.exp(-Math.log(maxPeriod) * i / half);
+            double f = StrictMath.exp(-StrictMath.log(maxPeriod) * i / half);
             for (int r = 0; r < n; r++) {
                 double a = ts[r] * f;
-                out[r * dim + i] = (float) Math.cos(a);
-                out[r * dim + half + i] = (float) Math.sin(a);
+                out[r * dim + i] = (float) StrictMath.cos(a);
+                out[r * dim + half + i] = (float) StrictMath.sin(a);
             }
         }
         return NDArray.of(out, n, dim);

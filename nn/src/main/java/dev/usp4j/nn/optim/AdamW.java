@@ -57,8 +57,8 @@ public final class AdamW extends Optimizer {
         long t = state.nextStep(i);
         // Python-side scalars of torch's rule, in double, then rounded to float as ATen does for a float kernel.
         double keep = 1 - lr * wd;
-        double stepSize = lr / (1 - Math.pow(beta1, t));
-        double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        double stepSize = lr / (1 - StrictMath.pow(beta1, t));
+        double bias2Sqrt = Math.sqrt(1 - StrictMath.pow(beta2, t));
         float[] pa = UpdateKernels.floats(p);
         float[] ga = UpdateKernels.floats(g);
         float[] ma = UpdateKernels.floats(m);

@@ -82,7 +82,7 @@ public final class ParamGroups {
             String group = "layer_" + id + (noDecay ? "_no_decay" : "_decay");
             members.computeIfAbsent(group, k -> new ArrayList<>()).add(p);
             settings.computeIfAbsent(group, k -> new double[] {noDecay ? 0.0 : weightDecay,
-                Math.pow(layerDecay, numLayers - id)});
+                StrictMath.pow(layerDecay, numLayers - id)});
         }
         List<ParamGroup> groups = new ArrayList<>();
         for (Map.Entry<String, List<Tensor>> e : members.entrySet()) {

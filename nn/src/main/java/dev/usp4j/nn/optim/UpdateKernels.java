@@ -8,6 +8,7 @@ import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.cpu.CpuStorage;
 import dev.usp4j.tensor.cpu.KernelPath;
 import dev.usp4j.tensor.cpu.Parallel;
+import dev.usp4j.tensor.cpu.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -184,8 +185,8 @@ final class UpdateKernels {
                 ap = pv.fma(pv, ap);
                 au = uv.fma(uv, au);
             }
-            sp = ap.reduceLanes(VectorOperators.ADD);
-            su = au.reduceLanes(VectorOperators.ADD);
+            sp = VectorMath.sumLanesFloat(ap);
+            su = VectorMath.sumLanesFloat(au);
         }
         for (; i < to; i++) {
             double pv = p[po + i];
@@ -213,7 +214,7 @@ final class UpdateKernels {
                         FloatVector v = FloatVector.fromArray(F, x, xo + i);
                         acc = v.fma(v, acc);
                     }
-                    sum = acc.reduceLanes(VectorOperators.ADD);
+                    sum = VectorMath.sumLanesFloat(acc);
                 }
                 for (; i < to; i++) {
                     double v = x[xo + i];

@@ -57,7 +57,7 @@ public final class WarmupCosine implements LrSchedule {
         if (t >= total) {
             return minLr;
         }
-        return minLr + (lr - minLr) * 0.5 * (1.0 + Math.cos(Math.PI * (t - warmup) / (total - warmup)));
+        return minLr + (lr - minLr) * 0.5 * (1.0 + StrictMath.cos(Math.PI * (t - warmup) / (total - warmup)));
     }
 
     /** Sets the lr at MAE's iteration {@code iteration} of {@code epoch} on every group; returns it. */

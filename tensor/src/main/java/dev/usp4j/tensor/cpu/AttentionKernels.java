@@ -259,7 +259,7 @@ final class AttentionKernels {
         for (; i < n; i++) {
             s[off + i] *= inv;
         }
-        return (float) (shift + Math.log(sum));
+        return (float) (shift + StrictMath.log(sum));
     }
 
     /** Replaces the n raw scores at {@code off} by the probabilities exp(s·scale − lse). */

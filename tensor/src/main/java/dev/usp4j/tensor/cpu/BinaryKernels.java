@@ -91,7 +91,7 @@ final class BinaryKernels {
             case SUB -> x - y;
             case MUL -> x * y;
             case DIV -> x / y;
-            case POW -> (float) Math.pow(x, y);
+            case POW -> (float) StrictMath.pow(x, y);
             case MAXIMUM -> Math.max(x, y);
             case MINIMUM -> Math.min(x, y);
             case REMAINDER -> {

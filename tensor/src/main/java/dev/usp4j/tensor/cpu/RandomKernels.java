@@ -53,10 +53,10 @@ final class RandomKernels {
             case NORMAL -> {
                 for (int j = 0; j < 4; j += 2) {
                     double u = Philox.uniform(w[j]);
-                    double r = Math.sqrt(-2 * Math.log(Philox.uniformOpenZero(w[j + 1])));
+                    double r = Math.sqrt(-2 * StrictMath.log(Philox.uniformOpenZero(w[j + 1])));
                     double theta = 2 * Math.PI * u;
-                    v[j] = a + b * r * Math.cos(theta);
-                    v[j + 1] = a + b * r * Math.sin(theta);
+                    v[j] = a + b * r * StrictMath.cos(theta);
+                    v[j + 1] = a + b * r * StrictMath.sin(theta);
                 }
             }
             case RANDINT -> {

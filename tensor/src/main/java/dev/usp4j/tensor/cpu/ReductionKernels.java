@@ -63,7 +63,7 @@ final class ReductionKernels {
                 // As PyTorch: a max of ±inf (or NaN) is the answer itself, otherwise log Σ exp(x − max) + max.
                 FloatReduceKernels.pass(FloatReduceKernels.Kind.SUM_EXP, p, o, null, (oi, a, b) -> {
                     float m = o[oi];
-                    o[oi] = Float.isFinite(m) ? (float) (Math.log(a) + m) : m;
+                    o[oi] = Float.isFinite(m) ? (float) (StrictMath.log(a) + m) : m;
                 });
             }
             default -> throw new IllegalStateException("reduce " + op + " on F32");

@@ -4,7 +4,6 @@ import static dev.usp4j.tensor.cpu.KernelPath.F;
 import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * GEMM without packing, for products where packing would cost more than it saves: small matrices, and matrices
@@ -219,7 +218,7 @@ final class SmallGemm {
         for (; p < vk; p += LANES) {
             s = FloatVector.fromArray(F, a, aOff + p).fma(FloatVector.fromArray(F, b, bOff + p), s);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
+        float r = VectorMath.sumLanesFloat(s);
         for (; p < k; p++) {
             r = Math.fma(a[aOff + p], b[bOff + p], r);
         }

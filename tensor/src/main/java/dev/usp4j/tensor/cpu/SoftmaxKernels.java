@@ -85,7 +85,7 @@ final class SoftmaxKernels {
             sum += e;
         }
         if (log) {
-            logRow(x, xo, y, yo, n, m, (float) Math.log(sum));
+            logRow(x, xo, y, yo, n, m, (float) StrictMath.log(sum));
         } else {
             scaleRow(y, yo, n, (float) (1 / sum));
         }
@@ -152,7 +152,7 @@ final class SoftmaxKernels {
         }
         // From here sum holds what each position's values are scaled by (1/Σ) or shifted by (log Σ).
         for (int j = 0; j < bn; j++) {
-            sum[j] = log ? (float) Math.log(sum[j]) : 1 / sum[j];
+            sum[j] = log ? (float) StrictMath.log(sum[j]) : 1 / sum[j];
         }
         for (int i = 0; i < n; i++) {
             int r = i * stride;

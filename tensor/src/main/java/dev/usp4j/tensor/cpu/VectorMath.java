@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * exp, log and tanh for float vectors built from additions, multiplications, FMAs and bit operations only, each
@@ -210,6 +211,31 @@ public final class VectorMath {
 
     // ---- horizontal reductions in a fixed lane order --------------------------------------------------------
     // reduceLanes(ADD) may add lanes in another order once intrinsified; these always go lane 0, 1, 2, ...
+
+    /** Shuffles pairing lane i with lane i ^ 2^k, for the fixed-order tree of {@link #sumLanesFloat}. */
+    private static final VectorShuffle<Float>[] BUTTERFLY = butterflies();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] butterflies() {
+        int steps = Integer.numberOfTrailingZeros(F.length());
+        VectorShuffle<Float>[] s = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) {
+            int bit = F.length() >> (k + 1);
+            s[k] = VectorShuffle.fromOp(F, i -> i ^ bit);
+        }
+        return s;
+    }
+
+    /**
+     * Sum of the lanes of v in float by a fixed butterfly tree (lane i + lane i^8, then ^4, ^2, ^1): the same
+     * additions in the same order in every JIT tier, without the scratch array of {@link #sumLanes}.
+     */
+    public static float sumLanesFloat(FloatVector v) {
+        for (VectorShuffle<Float> s : BUTTERFLY) {
+            v = v.add(v.rearrange(s));
+        }
+        return v.lane(0);
+    }
 
     /** Sum of the lanes of v in lane order, in double. */
     public static double sumLanes(FloatVector v, float[] scratch) {
