@@ -344,7 +344,7 @@ fx.case("posterior_clamp", "posterior", {"moments": moments, "noise": eps, "g_sa
 # ---- full-size blocks with formula weights -----------------------------------------------------------------------
 def is_norm_weight(key, shape):
     parts = key.split(".")
-    return len(shape) <= 1 and parts[-1] == "weight" and len(parts) >= 2 and "norm" in parts[-2]
+    return len(shape) <= 1 and parts[-1] == "weight" and len(parts) >= 2 and "norm" in parts[-2].lower()
 
 
 def formula_fill(module):
@@ -358,7 +358,7 @@ def formula_fill(module):
             if is_norm_weight(key, t.shape):
                 w = 1.0 + 0.1 * wave
             elif t.dim() >= 2:
-                w = wave / math.sqrt(t[0].numel())
+                w = (1.0 / math.sqrt(t[0].numel())) * wave
             else:
                 w = 0.1 * wave
             t.copy_(w.float().reshape(t.shape))
