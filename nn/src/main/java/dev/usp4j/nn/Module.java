@@ -260,8 +260,17 @@ public abstract class Module {
         }
         LoadReport report = new LoadReport(missing, unexpected, mismatched);
         if (strict && !report.isClean()) {
+            // The keys with their shapes, so the message alone tells a renamed tensor from a resized one.
+            List<String> missingShapes = new ArrayList<>();
+            for (String k : missing) {
+                missingShapes.add(k + " (model " + Shape.str(own.get(k).shape()) + ")");
+            }
+            List<String> unexpectedShapes = new ArrayList<>();
+            for (String k : unexpected) {
+                unexpectedShapes.add(k + " (checkpoint " + Shape.str(state.get(k).shape()) + ")");
+            }
             throw new IllegalArgumentException("loadStateDict(strict) into " + getClass().getSimpleName() + ": "
-                    + report);
+                    + new LoadReport(missingShapes, unexpectedShapes, mismatched));
         }
         try (GradMode.Scope scope = GradMode.noGrad()) {
             for (Map.Entry<String, NDArray> e : own.entrySet()) {

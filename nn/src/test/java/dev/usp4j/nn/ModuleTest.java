@@ -169,8 +169,8 @@ class ModuleTest {
         state.put("decoder_pred.weight", NDArray.zeros(2, 2));
         state.put("blocks.1.fc.weight", NDArray.zeros(4, 5));
         String m = assertThrows(IllegalArgumentException.class, () -> net.loadStateDict(state, true)).getMessage();
-        assertTrue(m.contains("1 missing [bn.running_var]"), m);
-        assertTrue(m.contains("1 unexpected [decoder_pred.weight]"), m);
+        assertTrue(m.contains("1 missing [bn.running_var (model [4])]"), m);
+        assertTrue(m.contains("1 unexpected [decoder_pred.weight (checkpoint [2, 2])]"), m);
         assertTrue(m.contains("blocks.1.fc.weight: checkpoint [4, 5], model [4, 4]"), m);
         assertTrue(m.contains("strict") && m.contains("Net"), m);
         assertArrayEquals(before, ((Linear) net.head.get(0)).weight.data().toFloatArray());
