@@ -1,7 +1,6 @@
 /**
- * usp4j diffusion: DiT, SiT, Gaussian diffusion, transport, samplers and FID (issue: Diffusion).
- *
- * <p>Placeholder until its issue lands; the module exists so that the build's dependency order is fixed from the
- * start (see DESIGN.md, section 1).
+ * usp4j diffusion: the generative models (DiT, SiT in {@code dev.usp4j.diffusion.model}) and the cross-module
+ * {@link dev.usp4j.diffusion.ModelRegistry} that builds any usp4j model by name. Gaussian diffusion, transport,
+ * samplers and FID follow in later issues.
  */
 package dev.usp4j.diffusion;

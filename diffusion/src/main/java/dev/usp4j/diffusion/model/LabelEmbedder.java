@@ -1,0 +1,92 @@
+package dev.usp4j.diffusion.model;
+
+import dev.usp4j.autograd.Tensor;
+import dev.usp4j.nn.Embedding;
+import dev.usp4j.nn.Module;
+import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.random.Generator;
+import java.util.Arrays;
+
+/**
+ * DiT's {@code y_embedder}: class labels → rows of {@code embedding_table}, which has num_classes + 1 rows when
+ * class dropout is on (row num_classes is the null class that classifier-free guidance feeds). While training with
+ * dropout each label becomes the null class with probability {@code class_dropout_prob}, decided by uniform draws
+ * from a {@link Generator}; {@code forceDropIds} (1 = drop) fixes the decisions instead, in training or not, as
+ * DiT's {@code force_drop_ids} does.
+ */
+public final class LabelEmbedder extends Module {
+    public final Embedding embeddingTable;
+    private final int numClasses;
+    private final double dropoutProb;
+    private Generator generator;
+
+    public LabelEmbedder(int numClasses, int hiddenSize, double dropoutProb) {
+        this.numClasses = numClasses;
+        this.dropoutProb = dropoutProb;
+        this.embeddingTable = registerModule("embedding_table",
+                new Embedding(numClasses + (dropoutProb > 0 ? 1 : 0), hiddenSize));
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    public double dropoutProb() {
+        return dropoutProb;
+    }
+
+    /** The generator of the training-time drop decisions (null: the default generator at each draw). */
+    public LabelEmbedder setGenerator(Generator gen) {
+        this.generator = gen;
+        return this;
+    }
+
+    /** Labels with the dropped ones replaced by the null class: {@code forceDropIds == 1}, or uniform draws < p. */
+    public NDArray tokenDrop(NDArray labels, NDArray forceDropIds) {
+        int n = labels.size(0);
+        boolean[] drop;
+        if (forceDropIds == null) {
+            Generator gen = generator != null ? generator : Generator.defaultGenerator();
+            drop = NDArray.rand(gen, n).lt(dropoutProb).toBooleanArray();
+        } else {
+            if (forceDropIds.rank() != 1 || forceDropIds.size(0) != n) {
+                throw new IllegalArgumentException("LabelEmbedder: force_drop_ids must have shape [" + n
+                        + "] like the labels, got " + Arrays.toString(forceDropIds.shape()));
+            }
+            drop = forceDropIds.eq(1).toBooleanArray();
+        }
+        long[] out = labels.toLongArray();
+        for (int i = 0; i < n; i++) {
+            if (drop[i] && dropoutProb <= 0) {
+                throw new IllegalArgumentException("LabelEmbedder(" + numClasses + " classes): dropping label " + i
+                        + " needs the null-class row, which exists only with class_dropout_prob > 0");
+            }
+            if (drop[i]) {
+                out[i] = numClasses;
+            }
+        }
+        return NDArray.of(out, n);
+    }
+
+    /** [N] integer labels → [N, D]; dropping as the class says for {@code train} and {@code forceDropIds}. */
+    public Tensor forward(NDArray labels, boolean train, NDArray forceDropIds) {
+        if (labels.rank() != 1 || labels.dtype().isFloating() || labels.dtype() == DType.BOOL) {
+            throw new IllegalArgumentException("LabelEmbedder(" + numClasses + " classes): expects a 1-D integer"
+                    + " array of N labels, got " + labels.dtype() + " of shape " + Arrays.toString(labels.shape()));
+        }
+        if ((train && dropoutProb > 0) || forceDropIds != null) {
+            labels = tokenDrop(labels, forceDropIds);
+        }
+        int rows = embeddingTable.numEmbeddings();
+        long[] v = labels.toLongArray();
+        for (long l : v) {
+            if (l < 0 || l >= rows) {
+                throw new IllegalArgumentException("LabelEmbedder(" + numClasses + " classes): label " + l
+                        + " outside [0, " + rows + ")" + (rows > numClasses ? " (" + numClasses + " is the null class)"
+                        : ""));
+            }
+        }
+        return embeddingTable.forward(labels);
+    }
+}
