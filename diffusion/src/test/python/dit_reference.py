@@ -1,5 +1,5 @@
 """DiT and SiT written out in plain PyTorch 1.13 following facebookresearch/DiT models.py and willisma/SiT models.py
-(usp-spec §3-4), with timm 0.9.12's Attention, Mlp and PatchEmbed written out (timm is not installed here), so that
+(usp-spec §3-4), on timm 0.9.12's Attention, Mlp and PatchEmbed as nn/src/test/python/timm_layers.py writes them out, so that
 the state-dict keys are the originals'. Two additions, both off by default: `affine_norm` (USP's "-VAE-simple"
 blocks, whose norm1/norm2 have elementwise affine) and a `force_drop_ids` argument to forward (DiT's LabelEmbedder
 takes it, DiT.forward does not pass it on), so that fixtures can fix the label-dropout decisions.
@@ -9,62 +9,16 @@ One deliberate difference: timestep_embedding runs in the dtype of the model's w
 exact value in double and rounds once. With the model in float64 (as the fixtures run it) this is the exact value.
 """
 import math
+import os
+import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-
-# ---- timm 0.9.12 layers -----------------------------------------------------------------------------------------
-class Attention(nn.Module):
-    def __init__(self, dim, num_heads=8, qkv_bias=False):
-        super().__init__()
-        assert dim % num_heads == 0
-        self.num_heads = num_heads
-        self.head_dim = dim // num_heads
-        self.scale = self.head_dim ** -0.5
-        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
-        self.q_norm = nn.Identity()
-        self.k_norm = nn.Identity()
-        self.attn_drop = nn.Dropout(0.0)
-        self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(0.0)
-
-    def forward(self, x):
-        B, N, C = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)
-        q, k = self.q_norm(q), self.k_norm(k)
-        attn = (q * self.scale) @ k.transpose(-2, -1)
-        attn = self.attn_drop(attn.softmax(dim=-1))
-        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
-        return self.proj_drop(self.proj(x))
-
-
-class Mlp(nn.Module):
-    def __init__(self, in_features, hidden_features, act_layer, drop=0.0):
-        super().__init__()
-        self.fc1 = nn.Linear(in_features, hidden_features)
-        self.act = act_layer()
-        self.drop1 = nn.Dropout(drop)
-        self.norm = nn.Identity()
-        self.fc2 = nn.Linear(hidden_features, in_features)
-        self.drop2 = nn.Dropout(drop)
-
-    def forward(self, x):
-        return self.drop2(self.fc2(self.norm(self.drop1(self.act(self.fc1(x))))))
-
-
-class PatchEmbed(nn.Module):
-    def __init__(self, img_size, patch_size, in_chans, embed_dim, bias=True):
-        super().__init__()
-        self.patch_size = (patch_size, patch_size)
-        self.num_patches = (img_size // patch_size) ** 2
-        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size, bias=bias)
-        self.norm = nn.Identity()
-
-    def forward(self, x):
-        return self.norm(self.proj(x).flatten(2).transpose(1, 2))
+sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
+                                                 "nn", "src", "test", "python")))
+from timm_layers import Attention, Mlp, PatchEmbed  # noqa: E402
 
 
 # ---- DiT ----------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ float32 kernels sum in another order than usp4j's (GEMM blocking, conv tiling, t
 a float32 PyTorch both sides' rounding would count; against the float64 answer only usp4j's does, which keeps 1e-5
 meaningful for every layer here.
 
-timm is not installed next to torch 1.13, so timm 0.9.12's Attention, Mlp and PatchEmbed are written out below
+timm is not installed next to torch 1.13, so timm 0.9.12's Attention, Mlp and PatchEmbed are written out in timm_layers.py
 with timm's module names and forward passes (Attention in its non-fused form, which is also how
 F.scaled_dot_product_attention is defined: softmax(q·kᵀ·scale)·v). The fixed sin-cos embeddings are checked
 against the NumPy formulas of MAE's get_2d_sincos_pos_embed and DiT's timestep_embedding, written out in float64.
@@ -30,65 +30,13 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from golden import Fixture  # noqa: E402
+from timm_layers import Attention, Mlp, PatchEmbed  # noqa: E402
 
 OUT_DIR = os.path.normpath(os.path.join(HERE, "..", "resources", "golden"))
 fx = Fixture("layers", seed=101)
 torch.manual_seed(101)
 
 
-# ---- timm 0.9.12 modules, written out ---------------------------------------------------------------------------
-class Attention(nn.Module):
-    def __init__(self, dim, num_heads=8, qkv_bias=False):
-        super().__init__()
-        assert dim % num_heads == 0
-        self.num_heads = num_heads
-        self.head_dim = dim // num_heads
-        self.scale = self.head_dim ** -0.5
-        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
-        self.q_norm = nn.Identity()
-        self.k_norm = nn.Identity()
-        self.attn_drop = nn.Dropout(0.0)
-        self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(0.0)
-
-    def forward(self, x):
-        B, N, C = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)
-        q, k = self.q_norm(q), self.k_norm(k)
-        attn = (q * self.scale) @ k.transpose(-2, -1)
-        attn = self.attn_drop(attn.softmax(dim=-1))
-        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
-        return self.proj_drop(self.proj(x))
-
-
-class Mlp(nn.Module):
-    def __init__(self, in_features, hidden_features, out_features, act_layer=nn.GELU):
-        super().__init__()
-        self.fc1 = nn.Linear(in_features, hidden_features)
-        self.act = act_layer()
-        self.drop1 = nn.Dropout(0.0)
-        self.norm = nn.Identity()
-        self.fc2 = nn.Linear(hidden_features, out_features)
-        self.drop2 = nn.Dropout(0.0)
-
-    def forward(self, x):
-        return self.drop2(self.fc2(self.norm(self.drop1(self.act(self.fc1(x))))))
-
-
-class PatchEmbed(nn.Module):
-    def __init__(self, img_size, patch_size, in_chans, embed_dim):
-        super().__init__()
-        self.img_size = img_size
-        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)
-        self.norm = nn.Identity()
-
-    def forward(self, x):
-        x = self.proj(x).flatten(2).transpose(1, 2)
-        return self.norm(x)
-
-
-# ---- the case helper ----------------------------------------------------------------------------------------------
 def randomise_affine(m, names=("weight", "bias")):
     """Norm layers start at weight 1, bias 0; random values make their gradients and broadcasts visible."""
     with torch.no_grad():

@@ -43,6 +43,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from golden import Fixture  # noqa: E402
+from timm_layers import Attention, Mlp, PatchEmbed  # noqa: E402
 
 OUT_DIR = os.path.normpath(os.path.join(HERE, "..", "resources", "golden"))
 fx = Fixture("mae", seed=2025)
@@ -69,43 +70,6 @@ def sincos_2d(embed_dim, grid_size, cls_token):
     return emb
 
 
-# ---- timm 0.9.12 building blocks, written out --------------------------------------------------------------------
-class Attention(nn.Module):
-    def __init__(self, dim, num_heads, qkv_bias):
-        super().__init__()
-        self.num_heads = num_heads
-        self.head_dim = dim // num_heads
-        self.scale = self.head_dim ** -0.5
-        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
-        self.q_norm = nn.Identity()
-        self.k_norm = nn.Identity()
-        self.attn_drop = nn.Dropout(0.0)
-        self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(0.0)
-
-    def forward(self, x):
-        B, N, C = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)
-        attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
-        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
-        return self.proj_drop(self.proj(x))
-
-
-class Mlp(nn.Module):
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.drop1 = nn.Dropout(0.0)
-        self.norm = nn.Identity()
-        self.fc2 = nn.Linear(hidden, dim)
-        self.drop2 = nn.Dropout(0.0)
-
-    def forward(self, x):
-        return self.drop2(self.fc2(self.norm(self.drop1(self.act(self.fc1(x))))))
-
-
 class Block(nn.Module):
     """timm Block: pre-norm attention and MLP residuals; no layer scale, no drop path (identities)."""
 
@@ -125,19 +89,6 @@ class Block(nn.Module):
         return x + self.drop_path2(self.ls2(self.mlp(self.norm2(x))))
 
 
-class PatchEmbed(nn.Module):
-    def __init__(self, img_size, patch_size, in_chans, embed_dim):
-        super().__init__()
-        self.patch_size = (patch_size, patch_size)
-        self.num_patches = (img_size // patch_size) ** 2
-        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)
-        self.norm = nn.Identity()
-
-    def forward(self, x):
-        return self.norm(self.proj(x).flatten(2).transpose(1, 2))
-
-
-# ---- MAE (models_mae.py with USP's channel-generic patchify) -----------------------------------------------------
 class MaskedAutoencoderViT(nn.Module):
     def __init__(self, img_size=224, patch_size=16, in_chans=3, embed_dim=1024, depth=24, num_heads=16,
                  decoder_embed_dim=512, decoder_depth=8, decoder_num_heads=16, mlp_ratio=4.0, norm_pix_loss=False):

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.diffusion.ModelRegistry;
+import dev.usp4j.nn.testing.ModelGolden;
 import dev.usp4j.tensor.NDArray;
-import dev.usp4j.tensor.golden.Compare;
 import dev.usp4j.tensor.golden.GoldenCase;
 import dev.usp4j.tensor.golden.GoldenFile;
 import java.util.LinkedHashMap;
@@ -20,12 +20,10 @@ import org.junit.jupiter.api.TestFactory;
  * builds the model from the original constructor arguments through the registry, loads PyTorch's state dict with
  * strict=true (so every name and shape must match), runs forward (or forward_with_cfg) with the fixture's labels,
  * timesteps and label-drop decisions, then backward with the fixture's upstream gradient, and compares the output
- * (relative error 1e-4), the input gradient and every parameter gradient (1e-3) with float64 PyTorch. Also the
+ * (relative error 1e-4), the input gradient and every parameter gradient (1e-3, ModelGolden) with float64 PyTorch. Also the
  * parameter counts of full-size models, by arithmetic, against the counts of the reference's built models.
  */
 class DitGoldenTest {
-    private static final double OUT_TOL = 1e-4;
-    private static final double GRAD_TOL = 1e-3;
 
     @TestFactory
     Stream<DynamicTest> models() {
@@ -43,27 +41,14 @@ class DitGoldenTest {
             return;
         }
         Map<String, NDArray> got = runModel(c);
-        for (Map.Entry<String, NDArray> e : c.expected().entrySet()) {
-            NDArray actual = got.get(e.getKey());
-            if (actual == null) {
-                throw new AssertionError(c.name() + ": Java produced no '" + e.getKey() + "'");
-            }
-            double tol = e.getKey().startsWith("grad/") ? GRAD_TOL : OUT_TOL;
-            Compare.assertClose(actual, e.getValue(), tol, c.name() + "/" + e.getKey());
-        }
+        ModelGolden.assertMatches(c, got);
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, NDArray> runModel(GoldenCase c) {
         DiT model = (DiT) ModelRegistry.create(c.stringArg("family"), (Map<String, Object>) c.args().get("config"));
         assertEquals(c.stringArg("family"), model.getClass().getSimpleName(), c.name() + ": class");
-        Map<String, NDArray> state = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : c.inputs().entrySet()) {
-            if (e.getKey().startsWith("sd/")) {
-                state.put(e.getKey().substring(3), e.getValue());
-            }
-        }
-        model.loadStateDict(state, true);
+        model.loadStateDict(ModelGolden.state(c), true);
         model.train(c.boolArg("train"));
         Tensor x = Tensor.of(c.in("x").copy(), true);
         NDArray t = c.in("t");

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.nn.UnaryModule;
 import dev.usp4j.nn.testing.FormulaWeights;
+import dev.usp4j.nn.testing.ModelGolden;
 import dev.usp4j.tensor.NDArray;
-import dev.usp4j.tensor.golden.Compare;
 import dev.usp4j.tensor.golden.GoldenCase;
 import dev.usp4j.tensor.golden.GoldenFile;
 import java.util.LinkedHashMap;
@@ -27,21 +27,12 @@ import org.junit.jupiter.api.TestFactory;
  * float64 references).
  */
 class VaeGoldenTest {
-    private static final double OUT_TOL = 1e-4;
-    private static final double GRAD_TOL = 1e-3;
 
     @TestFactory
     Stream<DynamicTest> vae() {
         return GoldenFile.load("vae").stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             Map<String, NDArray> got = run(c);
-            for (Map.Entry<String, NDArray> e : c.expected().entrySet()) {
-                NDArray actual = got.get(e.getKey());
-                if (actual == null) {
-                    throw new AssertionError(c.name() + ": no output '" + e.getKey() + "'");
-                }
-                double tol = e.getKey().startsWith("grad/") ? GRAD_TOL : OUT_TOL;
-                Compare.assertClose(actual, e.getValue(), tol, c.name() + "/" + e.getKey());
-            }
+            ModelGolden.assertMatches(c, got);
         }));
     }
 
@@ -63,21 +54,10 @@ class VaeGoldenTest {
         return Map.of();
     }
 
-    /** The fixture's state dict (inputs prefixed "sd/"). */
-    static Map<String, NDArray> stateDict(GoldenCase c) {
-        Map<String, NDArray> sd = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : c.inputs().entrySet()) {
-            if (e.getKey().startsWith("sd/")) {
-                sd.put(e.getKey().substring(3), e.getValue());
-            }
-        }
-        return sd;
-    }
-
     @SuppressWarnings("unchecked")
     static AutoencoderKL smallModel(GoldenCase c) {
         AutoencoderKL vae = AutoencoderKL.create((Map<String, Object>) c.args().get("config"));
-        vae.loadStateDict(stateDict(c), true);
+        vae.loadStateDict(ModelGolden.state(c), true);
         vae.eval();
         return vae;
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.usp4j.autograd.GradMode;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.nn.LoadReport;
+import dev.usp4j.nn.testing.ModelGolden;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.golden.GoldenCase;
 import dev.usp4j.tensor.golden.GoldenFile;
@@ -38,7 +39,7 @@ class VaeLoadingTest {
     @BeforeAll
     static void load() {
         small = GoldenFile.load("vae").stream().filter(c -> c.op().equals("vae_small")).findFirst().orElseThrow();
-        current = VaeGoldenTest.stateDict(small);
+        current = ModelGolden.state(small);
         reference = reconstruct(VaeGoldenTest.smallModel(small));
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.nn.LoadReport;
 import dev.usp4j.nn.testing.FormulaWeights;
+import dev.usp4j.nn.testing.ModelGolden;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.golden.Compare;
 import dev.usp4j.tensor.golden.GoldenCase;
@@ -31,8 +32,6 @@ import org.junit.jupiter.api.TestFactory;
  * (BRIEF-MODELS), integers exactly. The whole MAE-ViT-B/2 with formula weights runs in the "slow" test.
  */
 class MaeGoldenTest {
-    static final double OUT_TOL = 1e-4;
-    static final double GRAD_TOL = 1e-3;
 
     @TestFactory
     Stream<DynamicTest> small() {
@@ -53,14 +52,7 @@ class MaeGoldenTest {
     static Stream<DynamicTest> tests(String group, Predicate<GoldenCase> which) {
         return GoldenFile.load(group).stream().filter(which).map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             Map<String, NDArray> got = run(c);
-            for (Map.Entry<String, NDArray> e : c.expected().entrySet()) {
-                NDArray actual = got.get(e.getKey());
-                if (actual == null) {
-                    throw new AssertionError(c.name() + ": no output '" + e.getKey() + "'");
-                }
-                double tol = e.getKey().startsWith("grad/") ? GRAD_TOL : OUT_TOL;
-                Compare.assertClose(actual, e.getValue(), tol, c.name() + "/" + e.getKey());
-            }
+            ModelGolden.assertMatches(c, got);
         }));
     }
 
@@ -80,16 +72,6 @@ class MaeGoldenTest {
         return got;
     }
 
-    static Map<String, NDArray> stateOf(GoldenCase c) {
-        Map<String, NDArray> sd = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : c.inputs().entrySet()) {
-            if (e.getKey().startsWith("sd/")) {
-                sd.put(e.getKey().substring(3), e.getValue());
-            }
-        }
-        return sd;
-    }
-
     static MaeConfig maeConfig(Map<String, Object> args) {
         Map<String, Object> m = new LinkedHashMap<>(args);
         m.keySet().retainAll(List.of("img_size", "patch_size", "in_chans", "embed_dim", "depth", "num_heads",
@@ -103,7 +85,7 @@ class MaeGoldenTest {
         // The fixed tables the constructor computes, before the checkpoint's replace them.
         got.put("sincos/pos_embed", mae.posEmbed.data().copy());
         got.put("sincos/decoder_pos_embed", mae.decoderPosEmbed.data().copy());
-        mae.loadStateDict(stateOf(c), true);
+        mae.loadStateDict(ModelGolden.state(c), true);
         NDArray imgs = c.in("imgs");
         Tensor x = Tensor.of(imgs.copy(), true);
         MaeOutput out = mae.forward(x, c.doubleArg("mask_ratio"), c.in("noise"));
@@ -136,7 +118,7 @@ class MaeGoldenTest {
 
     private static void runVit(GoldenCase c, Map<String, NDArray> got) {
         VisionTransformer vit = new VisionTransformer(vitConfig(c.args()));
-        vit.loadStateDict(stateOf(c), true);
+        vit.loadStateDict(ModelGolden.state(c), true);
         vit.train(true);
         Tensor x = Tensor.of(c.in("imgs").copy(), true);
         Tensor logits = vit.forward(x);
