@@ -1,5 +1,6 @@
 package dev.usp4j.diffusion.model;
 
+import dev.usp4j.nn.ConfigArgs;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,18 +56,14 @@ public record DiTConfig(int inputSize, int patchSize, int inChannels, int hidden
      * value of the wrong type is an error naming it.
      */
     public static DiTConfig fromJson(Map<String, ?> json) {
-        for (String k : json.keySet()) {
-            if (!KEYS.contains(k)) {
-                throw new IllegalArgumentException("DiTConfig: unknown key '" + k + "' (known: " + KEYS + ")");
-            }
-        }
+        ConfigArgs a = new ConfigArgs("DiTConfig", json, new java.util.HashSet<>(KEYS));
         DiTConfig d = defaults();
-        return new DiTConfig(intOf(json, "input_size", d.inputSize), intOf(json, "patch_size", d.patchSize),
-                intOf(json, "in_channels", d.inChannels), intOf(json, "hidden_size", d.hiddenSize),
-                intOf(json, "depth", d.depth), intOf(json, "num_heads", d.numHeads),
-                doubleOf(json, "mlp_ratio", d.mlpRatio), doubleOf(json, "class_dropout_prob", d.classDropoutProb),
-                intOf(json, "num_classes", d.numClasses), boolOf(json, "learn_sigma", d.learnSigma),
-                boolOf(json, "affine_norm", d.affineNorm));
+        return new DiTConfig(a.intArg("input_size", d.inputSize), a.intArg("patch_size", d.patchSize),
+                a.intArg("in_channels", d.inChannels), a.intArg("hidden_size", d.hiddenSize),
+                a.intArg("depth", d.depth), a.intArg("num_heads", d.numHeads),
+                a.doubleArg("mlp_ratio", d.mlpRatio), a.doubleArg("class_dropout_prob", d.classDropoutProb),
+                a.intArg("num_classes", d.numClasses), a.boolArg("learn_sigma", d.learnSigma),
+                a.boolArg("affine_norm", d.affineNorm));
     }
 
     /** Every argument under its original name (what a training checkpoint's metadata records). */
@@ -84,44 +81,6 @@ public record DiTConfig(int inputSize, int patchSize, int inChannels, int hidden
         m.put("learn_sigma", learnSigma);
         m.put("affine_norm", affineNorm);
         return m;
-    }
-
-    private static Object value(Map<String, ?> json, String key) {
-        return json.get(key);
-    }
-
-    private static int intOf(Map<String, ?> json, String key, int dflt) {
-        Object v = value(json, key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE) {
-            return (int) n.longValue();
-        }
-        throw new IllegalArgumentException("DiTConfig: '" + key + "' must be an integer, got " + v);
-    }
-
-    private static double doubleOf(Map<String, ?> json, String key, double dflt) {
-        Object v = value(json, key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        throw new IllegalArgumentException("DiTConfig: '" + key + "' must be a number, got " + v);
-    }
-
-    private static boolean boolOf(Map<String, ?> json, String key, boolean dflt) {
-        Object v = value(json, key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        throw new IllegalArgumentException("DiTConfig: '" + key + "' must be true or false, got " + v);
     }
 
     // ---- derived sizes -----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.usp4j.nn.vae;
 
+import dev.usp4j.nn.ConfigArgs;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -94,23 +95,18 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
      * any other unknown key is an error, since silently dropping it could build a different model.
      */
     public static VaeConfig fromDiffusers(Map<String, Object> config) {
-        for (String k : config.keySet()) {
-            if (!k.startsWith("_") && !KNOWN.contains(k) && !IGNORED.contains(k)) {
-                throw new IllegalArgumentException("VaeConfig.fromDiffusers: unknown config key '" + k
-                        + "' (known: " + new java.util.TreeSet<>(KNOWN) + ")");
-            }
-        }
-        List<Integer> widths = ints(config, "block_out_channels", List.of(64));
+        ConfigArgs a = new ConfigArgs("VaeConfig.fromDiffusers", config, KNOWN,
+                k -> k.startsWith("_") || IGNORED.contains(k));
+        List<Integer> widths = a.intListArg("block_out_channels", List.of(64));
         int n = widths.size();
-        Object shift = config.get("shift_factor");
-        return new VaeConfig(intValue(config, "in_channels", 3), intValue(config, "out_channels", 3),
-                intValue(config, "latent_channels", 4), widths, intValue(config, "layers_per_block", 1),
-                intValue(config, "norm_num_groups", 32), intValue(config, "sample_size", 32),
-                doubleValue(config, "scaling_factor", 0.18215), shift == null ? 0.0 : doubleValue(config,
-                "shift_factor", 0.0), strings(config, "down_block_types", Collections.nCopies(n, DOWN_BLOCK)),
-                strings(config, "up_block_types", Collections.nCopies(n, UP_BLOCK)),
-                stringValue(config, "act_fn", "silu"), boolValue(config, "use_quant_conv", true),
-                boolValue(config, "use_post_quant_conv", true), boolValue(config, "mid_block_add_attention", true));
+        return new VaeConfig(a.intArg("in_channels", 3), a.intArg("out_channels", 3),
+                a.intArg("latent_channels", 4), widths, a.intArg("layers_per_block", 1),
+                a.intArg("norm_num_groups", 32), a.intArg("sample_size", 32),
+                a.doubleArg("scaling_factor", 0.18215), a.doubleArg("shift_factor", 0.0),
+                a.stringListArg("down_block_types", Collections.nCopies(n, DOWN_BLOCK)),
+                a.stringListArg("up_block_types", Collections.nCopies(n, UP_BLOCK)),
+                a.stringArg("act_fn", "silu"), a.boolArg("use_quant_conv", true),
+                a.boolArg("use_post_quant_conv", true), a.boolArg("mid_block_add_attention", true));
     }
 
     /** This config as a diffusers {@code config.json} map (what {@link #fromDiffusers} reads back). */
@@ -204,89 +200,4 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
     }
 
     // ---- reading config.json values --------------------------------------------------------------------------------
-
-    private static int intValue(Map<String, Object> m, String key, int dflt) {
-        Object v = m.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())) {
-            return num.intValue();
-        }
-        throw badValue(key, v, "an integer");
-    }
-
-    private static double doubleValue(Map<String, Object> m, String key, double dflt) {
-        Object v = m.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number num) {
-            return num.doubleValue();
-        }
-        throw badValue(key, v, "a number");
-    }
-
-    private static boolean boolValue(Map<String, Object> m, String key, boolean dflt) {
-        Object v = m.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        throw badValue(key, v, "true or false");
-    }
-
-    private static String stringValue(Map<String, Object> m, String key, String dflt) {
-        Object v = m.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof String s) {
-            return s;
-        }
-        throw badValue(key, v, "a string");
-    }
-
-    private static List<Integer> ints(Map<String, Object> m, String key, List<Integer> dflt) {
-        Object v = m.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        List<Integer> out = new ArrayList<>();
-        if (v instanceof List<?> list) {
-            for (Object o : list) {
-                if (!(o instanceof Number num) || num.doubleValue() != Math.rint(num.doubleValue())) {
-                    throw badValue(key, v, "a list of integers");
-                }
-                out.add(num.intValue());
-            }
-            return out;
-        }
-        throw badValue(key, v, "a list of integers");
-    }
-
-    private static List<String> strings(Map<String, Object> m, String key, List<String> dflt) {
-        Object v = m.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        List<String> out = new ArrayList<>();
-        if (v instanceof List<?> list) {
-            for (Object o : list) {
-                if (!(o instanceof String s)) {
-                    throw badValue(key, v, "a list of strings");
-                }
-                out.add(s);
-            }
-            return out;
-        }
-        throw badValue(key, v, "a list of strings");
-    }
-
-    private static IllegalArgumentException badValue(String key, Object v, String expected) {
-        return new IllegalArgumentException("VaeConfig.fromDiffusers: '" + key + "' must be " + expected + ", got "
-                + v);
-    }
 }

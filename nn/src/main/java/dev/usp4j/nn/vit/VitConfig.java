@@ -1,5 +1,6 @@
 package dev.usp4j.nn.vit;
 
+import dev.usp4j.nn.ConfigArgs;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

@@ -116,7 +116,7 @@ class VaeConfigTest {
     void configErrorsNameTheProblem() {
         Map<String, Object> m = sdMap();
         m.put("attention_heads", 8L);
-        assertTrue(error(m).contains("unknown config key 'attention_heads'"), error(m));
+        assertTrue(error(m).contains("unknown argument(s) [attention_heads]"), error(m));
 
         m = sdMap();
         m.put("norm_num_groups", 24L);
