@@ -47,7 +47,7 @@ class MaeModelTest {
                 assertEquals(want.get("total").longValue(), MaeConfigs.vit(e.getKey()).parameterCount(), e.getKey());
             }
         }
-        // MAE-ViT-B/2 on 28×28 latents: 111.9M with its 512 × 8 decoder (USP's base pretraining model).
+        // MAE-ViT-B/2 on 28×28 latents: 110.9M with its 512 × 8 decoder (USP's base pretraining model).
         assertEquals(counts.get("MAE-ViT-B/2").get("total").longValue(), MaeConfigs.named("vit_base_patch_vae")
                 .parameterCount());
     }
