@@ -14,12 +14,9 @@ public class SpacedDiffusion extends GaussianDiffusion {
     /** Keeps {@code useTimesteps} (sorted or not, without repeats) of the base process over {@code betas}. */
     public SpacedDiffusion(int[] useTimesteps, double[] betas, ModelMeanType meanType, ModelVarType varType,
                            LossType lossType) {
-        this(kept(useTimesteps, betas.length), betas, meanType, varType, lossType);
-    }
-
-    private SpacedDiffusion(int[] kept, double[] betas, ModelMeanType meanType, ModelVarType varType,
-                            LossType lossType) {
-        super(spacedBetas(kept, betas), meanType, varType, lossType, kept);
+        // kept() twice (sorting and checking a few hundred ints) keeps the constructor a single super call.
+        super(spacedBetas(kept(useTimesteps, betas.length), betas), meanType, varType, lossType,
+                kept(useTimesteps, betas.length));
         this.originalNumSteps = betas.length;
     }
 
