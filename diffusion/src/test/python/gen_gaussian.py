@@ -328,8 +328,9 @@ def loss_case(name, d, t, learn_sigma):
         if k in terms:
             outs[k] = terms[k].detach()
     fx.case(name, "loss", {"x_start": x_start, "noise": noise, "t": t, "model_out": model_out}, outs,
-            tol=max(1e-6, 2 * f32_err), args={"float32_error": f32_err, "schedule": SCHED[name], "respacing": RESP[name], "mean_type": d.mean_type,
-                  "var_type": d.var_type, "loss_type": d.loss_type})
+            tol=max(1e-6, 2 * f32_err),
+            args={"float32_error": f32_err, "schedule": SCHED[name], "respacing": RESP[name],
+                  "mean_type": d.mean_type, "var_type": d.var_type, "loss_type": d.loss_type})
 
 
 SCHED, RESP = {}, {}

@@ -38,7 +38,8 @@ public final class DiffusionMath {
                 || !java.util.Arrays.equals(x.shape(), logScales.shape())) {
             throw new IllegalArgumentException("discretizedGaussianLogLikelihood: x, means and logScales must have"
                     + " one shape, got " + java.util.Arrays.toString(x.shape()) + ", "
-                    + java.util.Arrays.toString(means.shape()) + " and " + java.util.Arrays.toString(logScales.shape()));
+                    + java.util.Arrays.toString(means.shape()) + " and "
+                    + java.util.Arrays.toString(logScales.shape()));
         }
         Tensor centered = x.sub(means);
         Tensor invStdv = logScales.neg().exp();

@@ -54,7 +54,8 @@ abstract class ReverseSampler implements Sampler {
     static void checkNoise(String op, NDArray x, NDArray noise) {
         if (noise == null || !Arrays.equals(noise.shape(), x.shape())) {
             throw new IllegalArgumentException(op + ": the step noise must have the state's shape "
-                    + Arrays.toString(x.shape()) + ", got " + (noise == null ? "none" : Arrays.toString(noise.shape())));
+                    + Arrays.toString(x.shape()) + ", got "
+                    + (noise == null ? "none" : Arrays.toString(noise.shape())));
         }
     }
 

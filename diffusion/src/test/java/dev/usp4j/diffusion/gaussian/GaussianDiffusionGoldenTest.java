@@ -69,7 +69,8 @@ class GaussianDiffusionGoldenTest {
     private static void respacing(GoldenCase c) {
         checkSets(c.intArg("steps"), c.listArg("strings"), c.listArg("sets"));
         Map<String, Object> small = (Map<String, Object>) c.args().get("small");
-        checkSets(((Number) small.get("steps")).intValue(), (List<?>) small.get("strings"), (List<?>) small.get("sets"));
+        checkSets(((Number) small.get("steps")).intValue(), (List<?>) small.get("strings"),
+                (List<?>) small.get("sets"));
     }
 
     private static void checkSets(int steps, List<?> strings, List<?> sets) {
