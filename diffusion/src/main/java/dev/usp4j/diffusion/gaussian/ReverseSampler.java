@@ -1,0 +1,71 @@
+package dev.usp4j.diffusion.gaussian;
+
+import dev.usp4j.diffusion.sampling.ModelFn;
+import dev.usp4j.diffusion.sampling.Sampler;
+import dev.usp4j.diffusion.sampling.StepListener;
+import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.random.Generator;
+import java.util.Arrays;
+
+/**
+ * The loop DDPM and DDIM share: from x_{T−1} = noise down to step 0 of a (possibly respaced) diffusion, one network
+ * call per step, each step reported to the listener. Subclasses define one step.
+ */
+abstract class ReverseSampler implements Sampler {
+    final GaussianDiffusion diffusion;
+
+    ReverseSampler(GaussianDiffusion diffusion) {
+        this.diffusion = java.util.Objects.requireNonNull(diffusion, "diffusion");
+    }
+
+    /** One step at x, t [N]; draws its noise (if any) from gen. */
+    abstract SampleStep step(ModelFn model, NDArray x, NDArray t, Generator gen);
+
+    @Override
+    public NDArray sample(ModelFn model, NDArray noise, Generator gen, StepListener listener) {
+        if (noise.rank() < 1 || noise.dtype() != DType.F32) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": the start noise must be a float32"
+                    + " batch [N, ...], got " + noise.dtype() + " " + Arrays.toString(noise.shape()));
+        }
+        int total = diffusion.numTimesteps();
+        NDArray x = noise;
+        for (int i = total - 1; i >= 0; i--) {
+            NDArray t = NDArray.full(DType.I64, i, noise.size(0));
+            x = step(model, x, t, gen).sample();
+            listener.onStep(total - i, total, total - i, x);
+        }
+        return x;
+    }
+
+    /** 1 where t > 0, 0 at t = 0, float32 [N, 1, ...]: the last step adds no noise. */
+    static NDArray nonzeroMask(NDArray t, int rank) {
+        long[] ts = t.toLongArray();
+        float[] m = new float[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            m[i] = ts[i] != 0 ? 1f : 0f;
+        }
+        int[] shape = new int[Math.max(rank, 1)];
+        Arrays.fill(shape, 1);
+        shape[0] = ts.length;
+        return NDArray.of(m, shape);
+    }
+
+    static void checkNoise(String op, NDArray x, NDArray noise) {
+        if (noise == null || !Arrays.equals(noise.shape(), x.shape())) {
+            throw new IllegalArgumentException(op + ": the step noise must have the state's shape "
+                    + Arrays.toString(x.shape()) + ", got "
+                    + (noise == null ? "none" : Arrays.toString(noise.shape())));
+        }
+    }
+
+    static boolean anyNonzero(NDArray t) {
+        return Arrays.stream(t.toLongArray()).anyMatch(v -> v != 0);
+    }
+
+    String steps() {
+        return diffusion instanceof SpacedDiffusion s && s.originalNumSteps() != diffusion.numTimesteps()
+                ? diffusion.numTimesteps() + " respaced steps of " + s.originalNumSteps()
+                : diffusion.numTimesteps() + " steps";
+    }
+}
