@@ -169,6 +169,11 @@ public abstract class Module {
         return train(false);
     }
 
+    /** Training mode, as PyTorch's {@code train()} with no argument. */
+    public final Module train() {
+        return train(true);
+    }
+
     public final boolean isTraining() {
         return training;
     }
