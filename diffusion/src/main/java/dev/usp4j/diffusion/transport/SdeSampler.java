@@ -38,10 +38,10 @@ public final class SdeSampler implements Sampler {
         }
         // as the original: without a last step the interval runs to 1 − eps
         double size = lastStep == LastStep.NONE ? 0 : lastStepSize;
-        transport.checkInterval(true, true, false, form, size);
         this.norm = norm;
         this.lastStepSize = size;
         this.numSteps = numSteps;
+        grid(); // fails here, not mid-sampling, when the interval is empty
     }
 
     /** The time grid linspace(t0, t1, numSteps). */

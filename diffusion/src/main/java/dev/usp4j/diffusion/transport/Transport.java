@@ -155,8 +155,8 @@ public final class Transport {
         NDArray xt = path.computeXt(ts, x0, x1);
         Tensor out = model.apply(Tensor.of(xt), t);
         if (!Arrays.equals(out.shape(), xt.shape())) {
-            throw new IllegalArgumentException("Transport.trainingLosses: the model output " + Arrays.toString(out.shape())
-                    + " must have the shape of x_t " + Arrays.toString(xt.shape()));
+            throw new IllegalArgumentException("Transport.trainingLosses: the model output "
+                    + Arrays.toString(out.shape()) + " must have the shape of x_t " + Arrays.toString(xt.shape()));
         }
         int[] featureDims = new int[xt.rank() - 1];
         for (int d = 1; d < xt.rank(); d++) {
@@ -168,7 +168,8 @@ public final class Transport {
         }
         Tensor err = prediction == Prediction.NOISE
                 ? out.sub(Tensor.of(x0))
-                : out.mul(Tensor.of(TransportPath.perSample("trainingLosses", ts, xt, path::sigma))).add(Tensor.of(x0));
+                : out.mul(Tensor.of(TransportPath.perSample("trainingLosses", ts, xt, path::sigma)))
+                        .add(Tensor.of(x0));
         Tensor sq = err.square();
         if (lossWeight != LossWeight.NONE) {
             NDArray w = TransportPath.perSample("trainingLosses", ts, xt, s -> weight(s));
@@ -231,8 +232,8 @@ public final class Transport {
 
     private static void checkOutput(String op, NDArray out, NDArray x) {
         if (!Arrays.equals(out.shape(), x.shape())) {
-            throw new IllegalArgumentException("Transport." + op + ": the network output " + Arrays.toString(out.shape())
-                    + " must have the state's shape " + Arrays.toString(x.shape()));
+            throw new IllegalArgumentException("Transport." + op + ": the network output "
+                    + Arrays.toString(out.shape()) + " must have the state's shape " + Arrays.toString(x.shape()));
         }
     }
 

@@ -158,7 +158,8 @@ public abstract sealed class TransportPath permits LinearPath, GvpPath, VpPath {
     /** The float32 times of a [N] array as doubles (the coefficients are evaluated at these exact values). */
     static double[] times(String op, NDArray t) {
         if (t.rank() != 1) {
-            throw new IllegalArgumentException("Transport." + op + ": t must be [N], got " + Arrays.toString(t.shape()));
+            throw new IllegalArgumentException("Transport." + op + ": t must be [N], got "
+                    + Arrays.toString(t.shape()));
         }
         float[] f = t.to(DType.F32).toFloatArray();
         double[] d = new double[f.length];
