@@ -123,18 +123,23 @@ public final class Transport {
         return NDArray.rand(gen, n).mul(iv[1] - iv[0]).add(iv[0]);
     }
 
-    /**
-     * The per-sample training loss [N] for data {@code x1} [N, …]: x0 ~ N(0, I) drawn first, then t (the
-     * original's order), then {@link #trainingLosses(BiFunction, NDArray, NDArray, NDArray)}.
-     */
-    public Tensor trainingLosses(BiFunction<Tensor, NDArray, Tensor> model, NDArray x1, Generator gen) {
+    /** Noise and times for data {@code x1} [N, …]: x0 ~ N(0, I) drawn first, then t (the original's order). */
+    public TrainingDraw sample(NDArray x1, Generator gen) {
         if (x1.rank() < 2) {
-            throw new IllegalArgumentException("Transport.trainingLosses: x1 must be [N, ...] with at least one"
+            throw new IllegalArgumentException("Transport.sample: x1 must be [N, ...] with at least one"
                     + " feature dimension, got " + Arrays.toString(x1.shape()));
         }
         NDArray x0 = NDArray.randn(gen, x1.shape());
-        NDArray t = sampleTime(gen, x1.size(0));
-        return trainingLosses(model, x1, t, x0);
+        return new TrainingDraw(sampleTime(gen, x1.size(0)), x0);
+    }
+
+    /**
+     * The per-sample training loss [N] for data {@code x1} [N, …] with noise and times from {@link #sample}, then
+     * {@link #trainingLosses(BiFunction, NDArray, NDArray, NDArray)}.
+     */
+    public Tensor trainingLosses(BiFunction<Tensor, NDArray, Tensor> model, NDArray x1, Generator gen) {
+        TrainingDraw d = sample(x1, gen);
+        return trainingLosses(model, x1, d.t(), d.x0());
     }
 
     /**

@@ -100,6 +100,9 @@ class TransportTest {
         NDArray x0 = NDArray.randn(g, x1.shape());
         NDArray t = tr.sampleTime(g, 4);
         assertArrayEquals(b.data().toFloatArray(), tr.trainingLosses(model, x1, t, x0).data().toFloatArray());
+        TrainingDraw d = tr.sample(x1, new Generator(5));
+        assertArrayEquals(x0.toFloatArray(), d.x0().toFloatArray());
+        assertArrayEquals(t.toFloatArray(), d.t().toFloatArray());
     }
 
     private static void assertMessage(Executable e, String... parts) {
@@ -128,7 +131,7 @@ class TransportTest {
         assertMessage(() -> tr.trainingLosses(id, x, NDArray.zeros(3), NDArray.zeros(2, 3)), "t must be [N] = [2]");
         assertMessage(() -> tr.trainingLosses((xt, t) -> xt.sum(new int[] {1}, false), x, NDArray.zeros(2),
                 NDArray.zeros(2, 3)), "model output [2]", "x_t [2, 3]");
-        assertMessage(() -> tr.trainingLosses(id, NDArray.zeros(5), new Generator(1)), "x1", "[5]");
+        assertMessage(() -> tr.trainingLosses(id, NDArray.zeros(5), new Generator(1)), "Transport.sample", "x1", "[5]");
         assertMessage(() -> tr.driftFromOutput(NDArray.zeros(2, 2), x, NDArray.zeros(2)), "[2, 2]", "[2, 3]");
         assertMessage(() -> new LinearPath().computeXt(new double[3], x, x), "t [3]", "[2, 3]");
 
