@@ -1,9 +1,5 @@
 package dev.usp4j.diffusion.transport;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /**
  * The shape w(t) of the SDE sampler's diffusion coefficient, dx = [v + w(t)·s] dt + √(2·w(t)) dW, as SiT's
  * {@code compute_diffusion} names them. The default of USP's evaluation is {@link #SIGMA} (w = σ_t).
@@ -38,18 +34,8 @@ public enum DiffusionForm {
      * that spelling is accepted too so its configs still parse.
      */
     public static DiffusionForm parse(String name) {
-        if (name != null) {
-            String n = name.toLowerCase(Locale.ROOT);
-            if (n.equals("inccreasing-decreasing")) {
-                return INCREASING_DECREASING;
-            }
-            for (DiffusionForm f : values()) {
-                if (f.label.toLowerCase(Locale.ROOT).equals(n)) {
-                    return f;
-                }
-            }
-        }
-        throw new IllegalArgumentException("DiffusionForm: unknown diffusion form '" + name + "', expected one of "
-                + Arrays.stream(values()).map(DiffusionForm::label).collect(Collectors.joining(", ")));
+        // the original's spelling of the last form, so its configs still parse
+        String n = "inccreasing-decreasing".equalsIgnoreCase(name) ? INCREASING_DECREASING.label : name;
+        return Labels.parse(values(), DiffusionForm::label, n, "diffusion form");
     }
 }

@@ -22,15 +22,6 @@ public enum LastStep {
 
     /** The last step named {@code name} (case-insensitive); null or "None" is no last step. */
     public static LastStep parse(String name) {
-        if (name == null) {
-            return NONE;
-        }
-        for (LastStep s : values()) {
-            if (s.label.equalsIgnoreCase(name)) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("LastStep: unknown last step '" + name
-                + "', expected Mean, Tweedie, Euler or None");
+        return name == null ? NONE : Labels.parse(values(), LastStep::label, name, "last step");
     }
 }

@@ -1,8 +1,5 @@
 package dev.usp4j.diffusion.transport;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * The per-sample weight of the noise and score losses (SiT's {@code WeightType}): none (1), "velocity"
  * ((drift_var/σ_t)²) or "likelihood" (drift_var/σ_t²). The velocity loss is never weighted.
@@ -24,15 +21,6 @@ public enum LossWeight {
 
     /** The weight named {@code name} (case-insensitive); null means none, as SiT's {@code --loss-weight} default. */
     public static LossWeight parse(String name) {
-        if (name == null) {
-            return NONE;
-        }
-        for (LossWeight w : values()) {
-            if (w.label.equalsIgnoreCase(name)) {
-                return w;
-            }
-        }
-        throw new IllegalArgumentException("LossWeight: unknown loss weight '" + name + "', expected null or one of "
-                + Arrays.stream(values()).map(LossWeight::label).collect(Collectors.joining(", ")));
+        return name == null ? NONE : Labels.parse(values(), LossWeight::label, name, "loss weight (or null)");
     }
 }

@@ -1,8 +1,5 @@
 package dev.usp4j.diffusion.transport;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * The ODE solvers the transport's ODE sampler offers, named as torchdiffeq names them: fixed-grid Euler, Heun
  * ("heun2", also accepted as "heun"), midpoint and RK4 (torchdiffeq's 3/8-rule variant), and the adaptive
@@ -34,15 +31,7 @@ public enum OdeMethod {
 
     /** The method named {@code name} (case-insensitive; "heun" is heun2). */
     public static OdeMethod parse(String name) {
-        if ("heun".equalsIgnoreCase(name)) {
-            return HEUN2;
-        }
-        for (OdeMethod m : values()) {
-            if (m.label.equalsIgnoreCase(name)) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("OdeMethod: unknown ODE method '" + name + "', expected one of "
-                + Arrays.stream(values()).map(OdeMethod::label).collect(Collectors.joining(", ")) + " (or heun)");
+        return Labels.parse(values(), OdeMethod::label, "heun".equalsIgnoreCase(name) ? HEUN2.label : name,
+                "ODE method (or heun)");
     }
 }

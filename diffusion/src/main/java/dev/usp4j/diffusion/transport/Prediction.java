@@ -1,8 +1,5 @@
 package dev.usp4j.diffusion.transport;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * What the network predicts along a transport path (SiT's {@code ModelType}): the velocity u_t (USP's default), the
  * noise x₀, or the score ∇ log p_t. It decides the training target and how the samplers turn the output into a
@@ -26,12 +23,6 @@ public enum Prediction {
 
     /** The prediction named {@code name} (case-insensitive). */
     public static Prediction parse(String name) {
-        for (Prediction p : values()) {
-            if (p.label.equalsIgnoreCase(name)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("Prediction: unknown prediction '" + name + "', expected one of "
-                + Arrays.stream(values()).map(Prediction::label).collect(Collectors.joining(", ")));
+        return Labels.parse(values(), Prediction::label, name, "prediction");
     }
 }

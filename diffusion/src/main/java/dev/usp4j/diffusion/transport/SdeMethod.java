@@ -20,11 +20,6 @@ public enum SdeMethod {
 
     /** The method named {@code name} (case-insensitive: "Euler" or "Heun"). */
     public static SdeMethod parse(String name) {
-        for (SdeMethod m : values()) {
-            if (m.label.equalsIgnoreCase(name)) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("SdeMethod: unknown SDE method '" + name + "', expected Euler or Heun");
+        return Labels.parse(values(), SdeMethod::label, name, "SDE method");
     }
 }

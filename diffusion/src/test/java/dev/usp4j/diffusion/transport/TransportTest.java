@@ -119,7 +119,7 @@ class TransportTest {
         assertMessage(() -> LossWeight.parse("snr"), "snr", "likelihood");
         assertMessage(() -> DiffusionForm.parse("cubic"), "cubic", "increasing-decreasing");
         assertMessage(() -> OdeMethod.parse("rk45"), "rk45", "dopri5");
-        assertMessage(() -> SdeMethod.parse("Milstein"), "Milstein", "Euler or Heun");
+        assertMessage(() -> SdeMethod.parse("Milstein"), "Milstein", "Euler, Heun");
         assertMessage(() -> LastStep.parse("Last"), "Last", "Tweedie");
         assertEquals(DiffusionForm.INCREASING_DECREASING, DiffusionForm.parse("inccreasing-decreasing"));
         assertEquals(OdeMethod.HEUN2, OdeMethod.parse("heun"));
