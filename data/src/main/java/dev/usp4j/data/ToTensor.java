@@ -42,6 +42,13 @@ public final class ToTensor {
 
     /** The image as [C, H, W] float32. */
     public NDArray apply(Image image) {
+        float[] out = new float[image.channels() * image.height() * image.width()];
+        writeTo(image, out, 0);
+        return NDArray.of(out, image.channels(), image.height(), image.width());
+    }
+
+    /** Writes the image's [C, H, W] values into {@code out} from {@code offset} (how a loader fills a batch). */
+    public void writeTo(Image image, float[] out, int offset) {
         int c = image.channels();
         if (mean.length != 1 && mean.length != c) {
             throw new IllegalArgumentException("ToTensor: " + mean.length + " normalisation values for an image of "
@@ -50,15 +57,13 @@ public final class ToTensor {
         int h = image.height();
         int w = image.width();
         byte[] px = image.pixels();
-        float[] out = new float[c * h * w];
         for (int ch = 0; ch < c; ch++) {
             float m = mean[mean.length == 1 ? 0 : ch];
             float inv = 1f / std[std.length == 1 ? 0 : ch];
-            int base = ch * h * w;
+            int base = offset + ch * h * w;
             for (int i = 0; i < h * w; i++) {
                 out[base + i] = ((px[i * c + ch] & 0xFF) / 255f - m) * inv;
             }
         }
-        return NDArray.of(out, c, h, w);
     }
 }

@@ -104,8 +104,39 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             shape[i] = (int) e.shape()[i];
         }
-        int n = (int) e.numel();
-        MemorySegment seg = data.asSlice(e.begin(), e.end() - e.begin());
+        return decode(e, shape, data.asSlice(e.begin(), e.end() - e.begin()), (int) e.numel());
+    }
+
+    /**
+     * Rows {@code start} … {@code start + count − 1} of tensor {@code name} along its first dimension, read from the
+     * mapped file without touching the rest: how a cache larger than the heap is streamed back.
+     */
+    public NDArray rows(String name, int start, int count) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            return get(name); // the same error
+        }
+        if (e.shape().length == 0 || start < 0 || count < 0 || (long) start + count > e.shape()[0]) {
+            throw new IllegalArgumentException(path + ": rows [" + start + ", " + ((long) start + count) + ") of"
+                    + " tensor '" + name + "' with shape " + java.util.Arrays.toString(e.shape()));
+        }
+        long rowElements = e.shape()[0] == 0 ? 0 : e.numel() / e.shape()[0];
+        long rowBytes = e.shape()[0] == 0 ? 0 : (e.end() - e.begin()) / e.shape()[0];
+        if (rowElements * count > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(path + ": " + count + " rows of '" + name + "' exceed "
+                    + MAX_ELEMENTS + " elements");
+        }
+        int[] shape = new int[e.shape().length];
+        shape[0] = count;
+        for (int i = 1; i < shape.length; i++) {
+            shape[i] = (int) e.shape()[i];
+        }
+        return decode(e, shape, data.asSlice(e.begin() + rowBytes * start, rowBytes * count),
+                (int) (rowElements * count));
+    }
+
+    private NDArray decode(Entry e, int[] shape, MemorySegment seg, int n) {
+        String name = e.name();
         CpuStorage st = switch (e.dtype()) {
             case "F32" -> CpuStorage.wrap(read(seg, n, F32));
             case "F64" -> {
