@@ -154,7 +154,8 @@ public final class ImageFiles {
         int w = image.width();
         int h = image.height();
         int c = image.channels();
-        BufferedImage bi = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
+        int type = c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR;
+        BufferedImage bi = new BufferedImage(w, h, type);
         WritableRaster raster = bi.getRaster();
         int[] row = new int[w * c];
         byte[] px = image.pixels();

@@ -76,8 +76,8 @@ public final class IdxFile {
         for (int i = 0; i < rank; i++) {
             dims[i] = readInt(bytes, 4 + 4 * i);
             if (dims[i] < 0) {
-                throw new DatasetException(where + ": at byte offset " + (4 + 4 * i) + ": expected a dimension >= 0, got "
-                        + dims[i]);
+                throw new DatasetException(where + ": at byte offset " + (4 + 4 * i)
+                        + ": expected a dimension >= 0, got " + dims[i]);
             }
             count *= dims[i];
         }

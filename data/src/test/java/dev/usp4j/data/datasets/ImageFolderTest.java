@@ -121,6 +121,25 @@ class ImageFolderTest {
     }
 
     @Test
+    void concurrentGetsAgree() throws IOException {
+        Path root = dir.resolve("par");
+        Files.createDirectories(root.resolve("a"));
+        Files.createDirectories(root.resolve("b"));
+        List<String> names = List.of("rgb8.png", "palette.png", "rgb.jpg", "grey16.png");
+        for (int i = 0; i < 16; i++) {
+            Files.write(root.resolve((i % 2 == 0 ? "a/" : "b/") + i + "-" + names.get(i % 4)),
+                    resource(names.get(i % 4)));
+        }
+        ImageFolder ds = ImageFolder.open(root, ColorMode.RGB);
+        List<Image> serial = java.util.stream.IntStream.range(0, ds.size()).mapToObj(i -> ds.get(i).image()).toList();
+        for (int round = 0; round < 3; round++) {
+            List<Image> parallel = java.util.stream.IntStream.range(0, ds.size()).parallel()
+                    .mapToObj(i -> ds.get(i).image()).toList();
+            assertEquals(serial, parallel);
+        }
+    }
+
+    @Test
     void fingerprintFollowsContentNotTimes() throws IOException {
         Path root = dir.resolve("r");
         Files.createDirectories(root.resolve("a"));
