@@ -1,5 +1,6 @@
 package dev.usp4j.data;
 
+import dev.usp4j.data.transforms.Images;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Safetensors;
 import dev.usp4j.tensor.io.SafetensorsFile;
@@ -176,7 +177,7 @@ public final class LatentCache implements AutoCloseable {
                 Image img = transform.apply(s.image(), new Generator(0));
                 images.add(toTensor.apply(img).unsqueeze(0));
                 if (spec.flip()) {
-                    flipped.add(toTensor.apply(flipHorizontally(img)).unsqueeze(0));
+                    flipped.add(toTensor.apply(Images.flipHorizontal(img)).unsqueeze(0));
                 }
             }
             NDArray[] moments = {encoder.encodeMoments(NDArray.cat(images, 0)),
@@ -215,20 +216,6 @@ public final class LatentCache implements AutoCloseable {
         tensors.put("labels", NDArray.of(labels, n));
         Files.createDirectories(file.toAbsolutePath().getParent());
         Safetensors.save(file, tensors, spec.toMetadata(n));
-    }
-
-    /** The image mirrored left to right. */
-    static Image flipHorizontally(Image img) {
-        int w = img.width();
-        int c = img.channels();
-        byte[] src = img.pixels();
-        byte[] out = new byte[src.length];
-        for (int y = 0; y < img.height(); y++) {
-            for (int x = 0; x < w; x++) {
-                System.arraycopy(src, (y * w + x) * c, out, (y * w + (w - 1 - x)) * c, c);
-            }
-        }
-        return new Image(w, img.height(), c, out);
     }
 
     public Spec spec() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.usp4j.data.transforms.Images;
 import dev.usp4j.tensor.NDArray;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class DataLoaderTest {
     /** A random transform: flips the image when its first draw is below one half, so order bugs show. */
     private static final Transform RANDOM_FLIP = (img, gen) ->
-            NDArray.rand(gen, 1).toFloatArray()[0] < 0.5f ? LatentCache.flipHorizontally(img) : img;
+            NDArray.rand(gen, 1).toFloatArray()[0] < 0.5f ? Images.flipHorizontal(img) : img;
 
     private static List<Batch> epoch(int workers, int epoch) {
         try (DataLoader loader = DataLoader.builder(new ListDataset(103, 5, 4, "x")).batchSize(16).shuffle(42)
@@ -42,6 +43,33 @@ class DataLoaderTest {
                 assertArrayEquals(serial.get(k).labels().toLongArray(), par.get(k).labels().toLongArray());
             }
         }
+    }
+
+    @Test
+    void fashionMnistOrderIsTheSameWithOneAndFourWorkers() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.usp4j.data.datasets.FashionMnist.standardInstalled(),
+                "Fashion-MNIST not installed: apt-get install dataset-fashion-mnist");
+        Dataset train = dev.usp4j.data.datasets.FashionMnist.standard(true);
+        Transform tf = dev.usp4j.data.transforms.Pad.all(2).then(dev.usp4j.data.transforms.RandomHorizontalFlip.half());
+        List<List<Batch>> runs = new ArrayList<>();
+        for (int workers : new int[] {1, 4}) {
+            try (DataLoader loader = DataLoader.builder(train).batchSize(256).shuffle(7).dropLast(true)
+                    .workers(workers).transform(tf).build()) {
+                List<Batch> first = new ArrayList<>();
+                for (Batch b : loader.epoch(1)) {
+                    first.add(b);
+                    if (first.size() == 6) {
+                        break;
+                    }
+                }
+                runs.add(first);
+            }
+        }
+        for (int k = 0; k < 6; k++) {
+            assertArrayEquals(runs.get(0).get(k).indices(), runs.get(1).get(k).indices(), "batch " + k);
+            assertArrayEquals(runs.get(0).get(k).images().toFloatArray(), runs.get(1).get(k).images().toFloatArray());
+        }
+        assertArrayEquals(new int[] {256, 1, 32, 32}, runs.get(0).getFirst().images().shape());
     }
 
     @Test

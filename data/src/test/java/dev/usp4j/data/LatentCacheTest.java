@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.usp4j.data.transforms.Images;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.io.IOException;
@@ -81,7 +82,7 @@ class LatentCacheTest {
             int[] idx = {0, 19, 7};
             NDArray direct = enc.encodeMoments(NDArray.cat(List.of(ToTensor.symmetric().apply(ds.get(0).image())
                     .unsqueeze(0), ToTensor.symmetric().apply(ds.get(19).image()).unsqueeze(0),
-                    ToTensor.symmetric().apply(LatentCache.flipHorizontally(ds.get(7).image())).unsqueeze(0)), 0));
+                    ToTensor.symmetric().apply(Images.flipHorizontal(ds.get(7).image())).unsqueeze(0)), 0));
             NDArray mean = c.mean(idx, new boolean[] {false, false, true});
             assertArrayEquals(direct.narrow(1, 0, 1).contiguous().toFloatArray(), mean.toFloatArray());
             assertArrayEquals(mean.mul(0.5).toFloatArray(), c.mode(idx, new boolean[] {false, false, true})
