@@ -19,15 +19,6 @@ import org.junit.jupiter.api.TestFactory;
  * good to ~1e-7, to 1e-5. Also the eigen-decomposition on its own.
  */
 class FrechetDistanceGoldenTest {
-    private static double[] doubles(NDArray bits) {
-        long[] b = bits.toLongArray();
-        double[] d = new double[b.length];
-        for (int i = 0; i < b.length; i++) {
-            d[i] = Double.longBitsToDouble(b[i]);
-        }
-        return d;
-    }
-
     @TestFactory
     Stream<DynamicTest> againstScipy() {
         return GoldenFile.load("fid").stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
@@ -38,11 +29,11 @@ class FrechetDistanceGoldenTest {
             int third = fb.size(0) / 3;
             b.add(fb.narrow(0, 0, third)).add(fb.narrow(0, third, third))
                     .add(fb.narrow(0, 2 * third, fb.size(0) - 2 * third));
-            close(doubles(c.out("mu_a")), a.mean(), 1e-10, c.name() + " mu_a");
-            close(doubles(c.out("mu_b")), b.mean(), 1e-10, c.name() + " mu_b");
-            close(doubles(c.out("sigma_a")), flat(a.covariance()), 1e-10, c.name() + " sigma_a");
-            close(doubles(c.out("sigma_b")), flat(b.covariance()), 1e-10, c.name() + " sigma_b");
-            double want = doubles(c.out("fid"))[0];
+            close(c.outFloat64("mu_a"), a.mean(), 1e-10, c.name() + " mu_a");
+            close(c.outFloat64("mu_b"), b.mean(), 1e-10, c.name() + " mu_b");
+            close(c.outFloat64("sigma_a"), flat(a.covariance()), 1e-10, c.name() + " sigma_a");
+            close(c.outFloat64("sigma_b"), flat(b.covariance()), 1e-10, c.name() + " sigma_b");
+            double want = c.outFloat64("fid")[0];
             double got = FrechetDistance.of(a, b);
             double tol = c.name().contains("identical") ? 1e-6
                     : c.name().contains("rank_deficient") ? 1e-5 * Math.abs(want) : 1e-8 * Math.abs(want);

@@ -48,21 +48,12 @@ class TransportGoldenTest {
         }
     }
 
-    private static double[] doubles(NDArray bits) {
-        long[] b = bits.toLongArray();
-        double[] d = new double[b.length];
-        for (int i = 0; i < b.length; i++) {
-            d[i] = Double.longBitsToDouble(b[i]);
-        }
-        return d;
-    }
-
     private static void coefficients(GoldenCase c) {
         TransportPath p = TransportPath.of(c.stringArg("path"));
-        double[] t = doubles(c.in("t"));
+        double[] t = GoldenCase.float64(c.in("t"));
         double norm = c.doubleArg("norm");
         for (Map.Entry<String, NDArray> e : c.expected().entrySet()) {
-            double[] want = doubles(e.getValue());
+            double[] want = GoldenCase.float64(e.getValue());
             String key = e.getKey();
             for (int i = 0; i < t.length; i++) {
                 double ti = t[i];

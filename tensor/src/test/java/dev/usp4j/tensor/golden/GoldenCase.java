@@ -25,6 +25,24 @@ public record GoldenCase(String name, String op, Map<String, Object> args, Map<S
         return expected.get(key);
     }
 
+    /**
+     * Expected output {@code name} stored as float64 values in int64 bit patterns (NDArray has no float64; the
+     * fixture scripts write {@code a.view(np.int64)}), decoded back to the exact doubles.
+     */
+    public double[] outFloat64(String name) {
+        return float64(out(name));
+    }
+
+    /** Float64 values from their int64 bit patterns (see {@link #outFloat64}). */
+    public static double[] float64(NDArray bitPatterns) {
+        long[] bits = bitPatterns.toLongArray();
+        double[] d = new double[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+            d[i] = Double.longBitsToDouble(bits[i]);
+        }
+        return d;
+    }
+
     public boolean has(String arg) {
         return args.containsKey(arg) && args.get(arg) != null;
     }
