@@ -218,7 +218,9 @@ public final class ModelRegistry {
                     + " is not a registry model (DiT, SiT, MaskedAutoencoderViT, VisionTransformer, AutoencoderKL)");
         }
         Files.createDirectories(dir);
-        Safetensors.save(dir.resolve(weights), model.stateDict(), Map.of());
+        // The metadata lets a lone weights file say what it is (./usp forward reads it).
+        Safetensors.save(dir.resolve(weights), model.stateDict(), Map.of("model",
+                String.valueOf(json.get("_class_name")), "config", Json.write(json)));
         Path tmp = dir.resolve("config.json.tmp");
         Files.writeString(tmp, Json.write(json) + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING,

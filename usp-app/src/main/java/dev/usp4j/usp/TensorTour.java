@@ -36,7 +36,7 @@ import java.util.Map;
  * weights through safetensors. It prints as it goes and writes {@code report.md} into the output folder. It stands
  * in for the USP pipeline until that lands, and shows in one run that the tensor core and autograd work end to end.
  */
-final class TensorTour {
+public final class TensorTour {
     private static final int CLASSES = 10;
     private static final int PIXELS = 28 * 28;
     private static final int HIDDEN = 128;
@@ -45,12 +45,12 @@ final class TensorTour {
     private final int steps;
     private final StringBuilder report = new StringBuilder();
 
-    TensorTour(Path out, int steps) {
+    public TensorTour(Path out, int steps) {
         this.out = out;
         this.steps = steps;
     }
 
-    void run() throws IOException {
+    public void run() throws IOException {
         Files.createDirectories(out);
         line("# usp4j tensor tour");
         line("");

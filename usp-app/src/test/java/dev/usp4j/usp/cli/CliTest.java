@@ -1,0 +1,145 @@
+package dev.usp4j.usp.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.usp4j.autograd.GradMode;
+import dev.usp4j.autograd.Tensor;
+import dev.usp4j.diffusion.ModelRegistry;
+import dev.usp4j.diffusion.model.DiT;
+import dev.usp4j.nn.vit.MaskedAutoencoderViT;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.io.Safetensors;
+import dev.usp4j.tensor.random.Generator;
+import dev.usp4j.usp.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./usp} as a user drives it: help for every subcommand, {@code info}, {@code forward} on a saved model (model
+ * found from the weights' metadata, or named, or given by a config) compared with the model's own forward, and each
+ * kind of bad input answered by one "usp: ..." line and exit status 2.
+ */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run usp(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpForEverySubcommand() {
+        Run top = usp("--help");
+        assertEquals(0, top.status());
+        for (String sub : new String[] {"demo", "info", "forward"}) {
+            assertTrue(top.out().contains(sub), top.out());
+            Run h = usp(sub, "--help");
+            assertEquals(0, h.status(), sub);
+            assertTrue(h.out().contains("Usage: usp " + sub), h.out());
+        }
+        assertTrue(usp("forward", "--help").out().contains("--weights"));
+    }
+
+    @Test
+    void infoListsModelsAndDevices() {
+        Run r = usp("info");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("DiT-XL/2") && r.out().contains("675,129,632"), r.out());
+        assertTrue(r.out().contains("MAE-ViT-B/2") && r.out().contains("VAE-f8"), r.out());
+        assertTrue(r.out().contains("cpu:") && r.out().contains("cuda:"), r.out());
+    }
+
+    @Test
+    void forwardMatchesTheModel() throws Exception {
+        DiT dit = (DiT) ModelRegistry.create("DiT-N/4");
+        Generator gen = new Generator(3);
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            for (Tensor p : dit.parameters()) {
+                p.data().copyFrom(NDArray.randn(gen, p.shape()).mul(0.05));
+            }
+        }
+        Path folder = dir.resolve("dit");
+        ModelRegistry.save(dit, folder);
+        NDArray x = NDArray.randn(gen, 2, 4, 32, 32);
+        NDArray t = NDArray.of(new long[] {10, 700}, 2);
+        NDArray y = NDArray.of(new long[] {3, 1000}, 2);
+        Path in = dir.resolve("in.safetensors");
+        Safetensors.save(in, Map.of("x", x, "t", t, "y", y), Map.of());
+        dit.eval();
+        NDArray want;
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            want = dit.forward(Tensor.of(x), t, y).data();
+        }
+        Path weights = folder.resolve("model.safetensors");
+        for (String[] how : new String[][] {{}, {"--model", "DiT-N/4"}, {"--config",
+                folder.resolve("config.json").toString()}}) {
+            Path out = dir.resolve("out" + how.length + ".safetensors");
+            String[] args = new String[8 + how.length];
+            String[] base = {"forward", "--weights", weights.toString(), "--inputs", in.toString(), "--out",
+                    out.toString()};
+            System.arraycopy(base, 0, args, 0, base.length);
+            System.arraycopy(how, 0, args, base.length, how.length);
+            Run r = usp(java.util.Arrays.copyOf(args, base.length + how.length));
+            assertEquals(0, r.status(), r.err());
+            assertArrayEquals(want.toFloatArray(), Safetensors.load(out).get("out").toFloatArray());
+        }
+        // an MAE by its metadata: loss, pred and mask
+        MaskedAutoencoderViT mae = (MaskedAutoencoderViT) ModelRegistry.create("MAE", Map.of("img_size", 8,
+                "patch_size", 2, "in_chans", 4, "embed_dim", 16, "depth", 1, "num_heads", 2,
+                "decoder_embed_dim", 8, "decoder_depth", 1, "decoder_num_heads", 2));
+        ModelRegistry.save(mae, dir.resolve("mae"));
+        Path maeIn = dir.resolve("mae_in.safetensors");
+        Safetensors.save(maeIn, Map.of("x", NDArray.randn(gen, 2, 4, 8, 8), "noise", NDArray.rand(gen, 2, 16)),
+                Map.of());
+        Run r = usp("forward", "--weights", dir.resolve("mae/model.safetensors").toString(), "--inputs",
+                maeIn.toString(), "--out", dir.resolve("mae_out.safetensors").toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(java.util.Set.of("loss", "pred", "mask"),
+                Safetensors.load(dir.resolve("mae_out.safetensors")).keySet());
+    }
+
+    @Test
+    void badInputsGetOneLineAndStatusTwo() throws Exception {
+        DiT dit = (DiT) ModelRegistry.create("DiT-N/4");
+        ModelRegistry.save(dit, dir.resolve("dit"));
+        Path weights = dir.resolve("dit/model.safetensors");
+        Path in = dir.resolve("in.safetensors");
+        Safetensors.save(in, Map.of("x", NDArray.zeros(1, 4, 32, 32), "t", NDArray.of(new long[] {1}, 1)), Map.of());
+        Path out = dir.resolve("o.safetensors");
+        String[][] cases = {
+            {"Unknown option", "forward", "--weights", weights.toString(), "--inputs", in.toString(), "--out",
+                out.toString(), "--colour"},
+            {"no weights file", "forward", "--weights", dir.resolve("none.safetensors").toString(), "--inputs",
+                in.toString(), "--out", out.toString()},
+            {"lack 'y'", "forward", "--weights", weights.toString(), "--inputs", in.toString(), "--out",
+                out.toString()},
+            {"does not fit", "forward", "--model", "DiT-N/2", "--weights", weights.toString(), "--inputs",
+                in.toString(), "--out", out.toString()},
+            {"unknown model", "forward", "--model", "DiT-Q/2", "--weights", weights.toString(), "--inputs",
+                in.toString(), "--out", out.toString()},
+            {"Missing required option", "forward", "--weights", weights.toString()},
+            {"Unmatched argument", "train-everything"},
+        };
+        for (String[] c : cases) {
+            Run r = usp(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.status(), c[0] + ": " + r.err());
+            assertTrue(r.err().startsWith("usp: ") && r.err().contains(c[0]), c[0] + ": " + r.err());
+            assertFalse(r.err().contains("\tat "), c[0] + ": no stack trace for bad input");
+        }
+        assertFalse(Files.exists(out), "nothing written on failure");
+    }
+}
