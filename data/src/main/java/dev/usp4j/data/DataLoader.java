@@ -94,7 +94,16 @@ public final class DataLoader implements AutoCloseable {
 
     /** The batches of {@code epoch}, made ahead by the workers; iterate once. */
     public Iterable<Batch> epoch(int epoch) {
-        return () -> new EpochIterator(epoch);
+        return epoch(epoch, 0);
+    }
+
+    /** The batches of {@code epoch} from position {@code from} on (how a resumed run picks up mid-epoch). */
+    public Iterable<Batch> epoch(int epoch, int from) {
+        if (from < 0 || from > batchesPerEpoch()) {
+            throw new IllegalArgumentException("DataLoader: epoch " + epoch + " has " + batchesPerEpoch()
+                    + " batches, cannot start at " + from);
+        }
+        return () -> new EpochIterator(epoch, from);
     }
 
     /** Batch {@code position} of {@code epoch}, made on the calling thread (what each worker runs). */
@@ -162,10 +171,12 @@ public final class DataLoader implements AutoCloseable {
         private int submitted;
         private int served;
 
-        EpochIterator(int epoch) {
+        EpochIterator(int epoch, int from) {
             this.epoch = epoch;
             this.order = order(epoch);
             this.total = batchesPerEpoch();
+            this.submitted = from;
+            this.served = from;
             fill();
         }
 
