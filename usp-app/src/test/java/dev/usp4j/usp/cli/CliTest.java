@@ -45,13 +45,15 @@ class CliTest {
     void helpForEverySubcommand() {
         Run top = usp("--help");
         assertEquals(0, top.status());
-        for (String sub : new String[] {"demo", "info", "forward"}) {
+        for (String sub : new String[] {"demo", "info", "forward", "vae"}) {
             assertTrue(top.out().contains(sub), top.out());
             Run h = usp(sub, "--help");
             assertEquals(0, h.status(), sub);
             assertTrue(h.out().contains("Usage: usp " + sub), h.out());
         }
         assertTrue(usp("forward", "--help").out().contains("--weights"));
+        assertTrue(usp("vae", "train", "--help").out().contains("--steps"));
+        assertTrue(usp("vae", "encode", "--help").out().contains("--flip"));
     }
 
     @Test
@@ -110,6 +112,32 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         assertEquals(java.util.Set.of("loss", "pred", "mask"),
                 Safetensors.load(dir.resolve("mae_out.safetensors")).keySet());
+    }
+
+    @Test
+    void vaeTrainResumesAndEncodeBuildsThenReusesTheCache() {
+        String out = dir.resolve("vae").toString();
+        Run first = usp("vae", "train", "--dataset", "synthetic:16", "--steps", "2", "--batch", "4", "--out", out);
+        assertEquals(0, first.status(), first.err());
+        assertTrue(first.out().contains("scaling factor"), first.out());
+        Run more = usp("vae", "train", "--dataset", "synthetic:16", "--steps", "3", "--batch", "4", "--out", out);
+        assertEquals(0, more.status(), more.err());
+        assertTrue(more.out().contains("resuming") && more.out().contains("step 2"), more.out());
+        String cache = dir.resolve("latents.safetensors").toString();
+        Run enc = usp("vae", "encode", "--vae", dir.resolve("vae/model").toString(), "--dataset", "synthetic:16",
+                "--flip", "--out", cache);
+        assertEquals(0, enc.status(), enc.err());
+        assertTrue(enc.out().contains("16 latents [4, 8, 8]"), enc.out());
+        Run again = usp("vae", "encode", "--vae", dir.resolve("vae/model").toString(), "--dataset", "synthetic:16",
+                "--flip", "--out", cache);
+        assertTrue(again.out().contains("reusing"), again.out());
+        Run noFlip = usp("vae", "encode", "--vae", dir.resolve("vae/model").toString(), "--dataset", "synthetic:16",
+                "--out", cache);
+        assertTrue(noFlip.out().contains("rebuilding") && noFlip.out().contains("flip"), noFlip.out());
+        Run bad = usp("vae", "encode", "--vae", dir.resolve("vae/model").toString(), "--dataset", "cifar10",
+                "--out", cache);
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("cifar10") && bad.err().contains("folder"), bad.err());
     }
 
     @Test
