@@ -30,7 +30,7 @@ class FidTest {
         Fid fid = new Fid(NET);
         List<Image> a = FloatImages.fromSymmetric(blobs(1, 200));
         List<Image> b = FloatImages.fromSymmetric(blobs(2, 200));
-        List<Image> shifted = FloatImages.fromSymmetric(blobs(1, 200).mul(0.5).add(0.4));
+        List<Image> shifted = FloatImages.fromSymmetric(blobs(1, 200).mul(0.3).add(0.6));
         double self = fid.fid(a, a);
         double same = fid.fid(a, b);
         double far = fid.fid(a, shifted);
