@@ -45,7 +45,7 @@ class CliTest {
     void helpForEverySubcommand() {
         Run top = usp("--help");
         assertEquals(0, top.status());
-        for (String sub : new String[] {"demo", "info", "forward", "vae"}) {
+        for (String sub : new String[] {"demo", "info", "forward", "vae", "train", "sample"}) {
             assertTrue(top.out().contains(sub), top.out());
             Run h = usp(sub, "--help");
             assertEquals(0, h.status(), sub);
@@ -138,6 +138,42 @@ class CliTest {
                 "--out", cache);
         assertEquals(2, bad.status());
         assertTrue(bad.err().contains("cifar10") && bad.err().contains("folder"), bad.err());
+    }
+
+    @Test
+    void trainFromScratchAndFromUspThenSample() throws Exception {
+        String vaeOut = dir.resolve("vae").toString();
+        assertEquals(0, usp("vae", "train", "--dataset", "synthetic:16", "--steps", "1", "--batch", "4", "--out",
+                vaeOut).status());
+        String cache = dir.resolve("z.safetensors").toString();
+        assertEquals(0, usp("vae", "encode", "--vae", vaeOut + "/model", "--dataset", "synthetic:16", "--out", cache)
+                .status());
+        String run = dir.resolve("dit").toString();
+        Run t = usp("train", "dit", "--cache", cache, "--model", "N/2", "--steps", "2", "--batch", "4", "--out", run);
+        assertEquals(0, t.status(), t.err());
+        Run more = usp("train", "dit", "--cache", cache, "--model", "N/2", "--steps", "3", "--batch", "4", "--out",
+                run);
+        assertEquals(0, more.status(), more.err());
+        assertTrue(more.out().contains("resuming") && more.out().contains("step 2"), more.out());
+        // USP: an MAE of DiT-N/2's width and depth on the cache's 4×8×8 latents, transferred into SiT-N/2-VAE-simple
+        MaskedAutoencoderViT mae = (MaskedAutoencoderViT) ModelRegistry.create("MAE", Map.of("img_size", 8,
+                "patch_size", 2, "in_chans", 4, "embed_dim", 128, "depth", 4, "num_heads", 4,
+                "decoder_embed_dim", 16, "decoder_depth", 1, "decoder_num_heads", 2));
+        Path maeFile = dir.resolve("mae.safetensors");
+        Safetensors.save(maeFile, mae.stateDict(), Map.of());
+        Run u = usp("train", "sit", "--cache", cache, "--model", "N/2", "--init", "usp:" + maeFile, "--steps", "2",
+                "--batch", "4", "--out", dir.resolve("sit").toString());
+        assertEquals(0, u.status(), u.err());
+        assertTrue(u.out().contains("USP transfer: copied"), u.out());
+        Path grid = dir.resolve("samples.png");
+        Run s = usp("sample", "--checkpoint", run + "/train.ckpt.safetensors", "--vae", vaeOut + "/model",
+                "--sampler", "ddpm:5", "-n", "4", "--out", grid.toString(), "--npz",
+                dir.resolve("samples.npz").toString());
+        assertEquals(0, s.status(), s.err());
+        assertTrue(Files.size(grid) > 0 && Files.size(dir.resolve("samples.npz")) > 4 * 32 * 32);
+        Run bad = usp("train", "gan", "--cache", cache, "--steps", "1", "--out", run);
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("dit or sit"), bad.err());
     }
 
     @Test
