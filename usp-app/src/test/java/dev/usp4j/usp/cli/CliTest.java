@@ -45,7 +45,7 @@ class CliTest {
     void helpForEverySubcommand() {
         Run top = usp("--help");
         assertEquals(0, top.status());
-        for (String sub : new String[] {"demo", "info", "forward", "vae", "train", "sample"}) {
+        for (String sub : new String[] {"demo", "info", "forward", "vae", "train", "sample", "fid"}) {
             assertTrue(top.out().contains(sub), top.out());
             Run h = usp(sub, "--help");
             assertEquals(0, h.status(), sub);
@@ -171,6 +171,12 @@ class CliTest {
                 dir.resolve("samples.npz").toString());
         assertEquals(0, s.status(), s.err());
         assertTrue(Files.size(grid) > 0 && Files.size(dir.resolve("samples.npz")) > 4 * 32 * 32);
+        Run fid = usp("fid", "--checkpoint", run + "/train.ckpt.safetensors", "--vae", vaeOut + "/model",
+                "--dataset", "synthetic:16", "--classifier", dir.resolve("clf.safetensors").toString(), "--classifier-steps", "3", "--sampler",
+                "ddim:4", "-n", "8");
+        assertEquals(0, fid.status(), fid.err());
+        assertTrue(fid.out().contains("FID (synthetic:16 classifier features)") && fid.out().contains("accuracy"),
+                fid.out());
         Run bad = usp("train", "gan", "--cache", cache, "--steps", "1", "--out", run);
         assertEquals(2, bad.status());
         assertTrue(bad.err().contains("dit or sit"), bad.err());
