@@ -15,7 +15,7 @@ import java.util.Set;
 public record TrainSettings(int batchSize, double blr, double minLr, double weightDecay, LrPlan plan,
                             long checkpointEvery, long seed) {
     /** The keys {@link #fromArgs} reads. */
-    static final Set<String> KEYS = Set.of("batch_size", "blr", "min_lr", "weight_decay", "epochs", "warmup_epochs",
+    public static final Set<String> KEYS = Set.of("batch_size", "blr", "min_lr", "weight_decay", "epochs", "warmup_epochs",
             "steps", "warmup_steps", "checkpoint_every", "seed");
 
     public TrainSettings {
