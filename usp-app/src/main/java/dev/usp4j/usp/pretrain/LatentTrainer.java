@@ -225,6 +225,16 @@ public abstract class LatentTrainer {
         }
     }
 
+    /** {@link #readConfig(Path)}, failing unless the checkpoint was written by a trainer of {@code kind}. */
+    public static Map<String, Object> readConfig(Path file, String kind) throws IOException {
+        Map<String, Object> c = readConfig(file);
+        if (!kind.equals(c.get("kind"))) {
+            throw new IllegalArgumentException(file + ": a checkpoint of '" + c.get("kind") + "', not of '" + kind
+                    + "'");
+        }
+        return c;
+    }
+
     private static Map<String, Object> parseConfig(Path file, SafetensorsFile f) throws IOException {
         Map<String, String> meta = f.metadata();
         if (!TrainingCheckpoint.FORMAT.equals(meta.get("format"))) {

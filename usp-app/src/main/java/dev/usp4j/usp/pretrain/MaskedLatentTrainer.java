@@ -13,6 +13,7 @@ import dev.usp4j.tensor.random.Generator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -64,11 +65,7 @@ public final class MaskedLatentTrainer extends LatentTrainer {
      */
     public static MaskedLatentTrainer resume(Path checkpoint, LatentCache cache, Path checkpointFile)
             throws IOException {
-        Map<String, Object> saved = readConfig(checkpoint);
-        if (!PretrainConfig.KIND.equals(saved.get("kind"))) {
-            throw new IllegalArgumentException(checkpoint + ": a checkpoint of '" + saved.get("kind") + "', not of '"
-                    + PretrainConfig.KIND + "'");
-        }
+        Map<String, Object> saved = readConfig(checkpoint, PretrainConfig.KIND);
         MaskedLatentTrainer t = new MaskedLatentTrainer(PretrainConfig.fromMap(saved), cache, checkpointFile);
         t.resume(checkpoint);
         return t;
@@ -98,7 +95,12 @@ public final class MaskedLatentTrainer extends LatentTrainer {
         if (useEma && ema == null) {
             throw new IllegalStateException("MaskedLatentTrainer: no EMA is kept (ema_decay 0)");
         }
-        return useEma ? ema.stateDict() : model.stateDict();
+        if (useEma) {
+            return ema.stateDict();
+        }
+        Map<String, NDArray> copy = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> copy.put(k, v.copy()));
+        return copy;
     }
 
     /** The MAE weights (or, with {@code useEma}, the EMA's) from a pretraining checkpoint file. */

@@ -57,7 +57,7 @@ public final class FineTune extends LatentTrainer {
 
     /** A fine-tune rebuilt from the config in {@code checkpoint} and resumed from it. */
     public static FineTune resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
-        FineTune f = new FineTune(FineTuneConfig.fromMap(readConfig(checkpoint)), null, cache, checkpointFile);
+        FineTune f = new FineTune(FineTuneConfig.fromMap(readConfig(checkpoint, FineTuneConfig.KIND)), null, cache, checkpointFile);
         f.resume(checkpoint);
         return f;
     }

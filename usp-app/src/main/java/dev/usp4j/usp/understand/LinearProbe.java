@@ -60,7 +60,7 @@ public final class LinearProbe extends LatentTrainer {
      * checkpoint, so no pretrained weights are needed); further checkpoints go to {@code checkpointFile}.
      */
     public static LinearProbe resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
-        LinearProbe p = new LinearProbe(LinearProbeConfig.fromMap(readConfig(checkpoint)), null, cache,
+        LinearProbe p = new LinearProbe(LinearProbeConfig.fromMap(readConfig(checkpoint, LinearProbeConfig.KIND)), null, cache,
                 checkpointFile);
         p.resume(checkpoint);
         return p;
