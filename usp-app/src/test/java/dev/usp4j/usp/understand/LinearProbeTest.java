@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.optim.ParamGroup;
+import dev.usp4j.nn.vit.MaeConfig;
 import dev.usp4j.nn.vit.MaskedAutoencoderViT;
 import dev.usp4j.nn.vit.VitConfig;
 import dev.usp4j.tensor.NDArray;
@@ -30,7 +31,16 @@ class LinearProbeTest {
     Path dir;
 
     static Map<String, NDArray> maeWeights(long seed) {
-        return new MaskedAutoencoderViT(TestCaches.tinyMae(), new Generator(seed)).stateDict();
+        return maeWeights(seed, 1);
+    }
+
+    /** A freshly initialised tiny MAE with {@code depth} encoder blocks, as a state dict. */
+    static Map<String, NDArray> maeWeights(long seed, int depth) {
+        MaeConfig m = TestCaches.tinyMae();
+        MaeConfig c = new MaeConfig(m.imgSize(), m.patchSize(), m.inChans(), m.embedDim(), depth, m.numHeads(),
+                m.decoderEmbedDim(), m.decoderDepth(), m.decoderNumHeads(), m.mlpRatio(), true, 0.75);
+        Generator.manualSeed(seed); // layer construction draws from the default generator (the conv bias keeps it)
+        return new MaskedAutoencoderViT(c, Generator.defaultGenerator()).stateDict();
     }
 
     /** blr 60 at batch 32 gives lr 7.5: LARS's trust ratio 0.001 makes each step a small relative change. */
