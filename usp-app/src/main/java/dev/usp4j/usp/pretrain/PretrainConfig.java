@@ -15,9 +15,10 @@ import java.util.Set;
  *
  * <p>{@link #defaults} is the official recipe — blr 1.5e-4, weight decay 0.05, 40 warmup epochs of 800, cosine to
  * min_lr 0, seed 0 — except the batch: the recipe's effective 4096 (64 GPUs × 64) is ImageNet-sized, so one process
- * runs the recipe's per-GPU batch, 64, and the lr rule blr · batch / 256 scales the lr down with it. Checkpoints every 1000 steps by default (the
- * recipe writes one every 40 epochs). Map form ({@link #toMap}, {@link #fromMap}): "model" (an MAE config map or a
- * name such as "MAE-ViT-B/2"), the {@link TrainSettings} keys, beta1, beta2, ema_decay.
+ * runs the recipe's per-GPU batch, 64, and the lr rule blr · batch / 256 scales the lr down with it. Checkpoints
+ * every 1000 steps by default (the recipe writes one every 40 epochs). Map form ({@link #toMap}, {@link #fromMap}):
+ * "model" (an MAE config map or a name such as "MAE-ViT-B/2"), the {@link TrainSettings} keys, beta1, beta2,
+ * ema_decay.
  */
 public record PretrainConfig(MaeConfig model, TrainSettings train, double beta1, double beta2, double emaDecay) {
     /** The trainer kind written into checkpoints. */

@@ -15,8 +15,8 @@ import java.util.Set;
 public record TrainSettings(int batchSize, double blr, double minLr, double weightDecay, LrPlan plan,
                             long checkpointEvery, long seed) {
     /** The keys {@link #fromArgs} reads. */
-    public static final Set<String> KEYS = Set.of("batch_size", "blr", "min_lr", "weight_decay", "epochs", "warmup_epochs",
-            "steps", "warmup_steps", "checkpoint_every", "seed");
+    public static final Set<String> KEYS = Set.of("batch_size", "blr", "min_lr", "weight_decay", "epochs",
+            "warmup_epochs", "steps", "warmup_steps", "checkpoint_every", "seed");
 
     public TrainSettings {
         if (batchSize <= 0) {

@@ -57,7 +57,8 @@ public final class FineTune extends LatentTrainer {
 
     /** A fine-tune rebuilt from the config in {@code checkpoint} and resumed from it. */
     public static FineTune resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
-        FineTune f = new FineTune(FineTuneConfig.fromMap(readConfig(checkpoint, FineTuneConfig.KIND)), null, cache, checkpointFile);
+        FineTuneConfig config = FineTuneConfig.fromMap(readConfig(checkpoint, FineTuneConfig.KIND));
+        FineTune f = new FineTune(config, null, cache, checkpointFile);
         f.resume(checkpoint);
         return f;
     }

@@ -60,8 +60,8 @@ public final class LinearProbe extends LatentTrainer {
      * checkpoint, so no pretrained weights are needed); further checkpoints go to {@code checkpointFile}.
      */
     public static LinearProbe resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
-        LinearProbe p = new LinearProbe(LinearProbeConfig.fromMap(readConfig(checkpoint, LinearProbeConfig.KIND)), null, cache,
-                checkpointFile);
+        LinearProbeConfig config = LinearProbeConfig.fromMap(readConfig(checkpoint, LinearProbeConfig.KIND));
+        LinearProbe p = new LinearProbe(config, null, cache, checkpointFile);
         p.resume(checkpoint);
         return p;
     }
