@@ -37,11 +37,14 @@ import java.util.TreeSet;
  * bit for bit.
  */
 public abstract class LatentTrainer {
+    private static final String DATA_KEY = "data";
     private final String kind;
     private final TrainSettings settings;
     private final LatentBatches batches;
     private final WarmupCosine schedule;
     private final Path checkpointFile;
+    /** What the training cache was built from, kept in checkpoints under "data" so a resume on other data fails. */
+    private final Map<String, Object> dataInfo;
     private long step;
     private long savedStep = -1;
 
@@ -57,6 +60,16 @@ public abstract class LatentTrainer {
         this.batches = new LatentBatches(cache, settings.batchSize(), settings.seed());
         this.schedule = settings.plan().schedule(settings.lr(), settings.minLr());
         this.checkpointFile = checkpointFile;
+        LatentCache.Spec spec = cache.spec();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("encoder", spec.encoder());
+        data.put("scale_factor", spec.scaleFactor());
+        data.put("dataset", spec.dataset());
+        data.put("dataset_fingerprint", spec.datasetFingerprint());
+        data.put("transform", spec.transform());
+        data.put("flip", spec.flip());
+        data.put("count", (long) cache.size());
+        this.dataInfo = Json.parseObject(Json.write(data));
     }
 
     /** The optimiser the loop steps and the schedule sets (its param groups show the lr each parameter gets). */
@@ -179,17 +192,21 @@ public abstract class LatentTrainer {
 
     /** Writes a checkpoint of the current state to {@code file} (temp file, then rename). */
     public final void saveCheckpoint(Path file) throws IOException {
-        checkpointParts().save(file, step, configMap());
+        Map<String, Object> config = new LinkedHashMap<>(configMap());
+        config.put(DATA_KEY, dataInfo);
+        checkpointParts().save(file, step, config);
         savedStep = step;
     }
 
     /**
      * Continues from a checkpoint written by a trainer of the same kind and configuration (checkpoint_every may
      * differ): restores model, EMA, optimiser, generators and the step; returns the step. A checkpoint of another
-     * trainer or model, or with other settings, is an error naming what differs, and nothing is loaded.
+     * trainer or model, with other settings or trained on another latent cache, is an error naming what differs,
+     * and nothing is loaded.
      */
     public final long resume(Path file) throws IOException {
-        Map<String, Object> saved = readConfig(file);
+        Map<String, Object> saved = readSaved(file);
+        Object savedData = saved.remove(DATA_KEY);
         Object savedKind = saved.get("kind");
         if (!kind.equals(savedKind)) {
             throw new IllegalArgumentException(file + ": a checkpoint of '" + savedKind + "', not of '" + kind
@@ -206,6 +223,11 @@ public abstract class LatentTrainer {
             throw new IllegalArgumentException(file + ": the checkpoint's " + kind + " configuration differs"
                     + " (nothing was loaded): " + String.join("; ", diffs));
         }
+        if (savedData != null && !savedData.equals(dataInfo)) {
+            throw new IllegalArgumentException(file + ": the checkpoint was trained on another latent cache"
+                    + " (nothing was loaded): checkpoint " + Json.write(savedData) + ", trainer "
+                    + Json.write(dataInfo));
+        }
         TrainingCheckpoint.Restored r = checkpointParts().load(file);
         step = r.step();
         savedStep = step;
@@ -218,10 +240,25 @@ public abstract class LatentTrainer {
         return u;
     }
 
-    /** The config JSON stored in a trainer checkpoint (it says which trainer wrote it under "kind"). */
+    /**
+     * The trainer config stored in a checkpoint (it says which trainer wrote it under "kind"), as the trainer's
+     * {@code configMap()} gave it: what the config records' {@code fromMap} read.
+     */
     public static Map<String, Object> readConfig(Path file) throws IOException {
+        Map<String, Object> c = readSaved(file);
+        c.remove(DATA_KEY);
+        return c;
+    }
+
+    /** What the checkpoint's training cache was built from (encoder, dataset, fingerprint, count, ...), or null. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> readDataInfo(Path file) throws IOException {
+        return readSaved(file).get(DATA_KEY) instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+    }
+
+    private static Map<String, Object> readSaved(Path file) throws IOException {
         try (SafetensorsFile f = Safetensors.open(file)) {
-            return parseConfig(file, f);
+            return new LinkedHashMap<>(parseConfig(file, f));
         }
     }
 

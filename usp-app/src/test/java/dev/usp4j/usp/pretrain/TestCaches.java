@@ -52,10 +52,15 @@ public final class TestCaches {
 
     /** A well-formed cache file holding no latents. */
     public static LatentCache emptyCache(Path dir) throws IOException {
+        return filledCache(dir, "empty", 0, 0f);
+    }
+
+    /** A hand-made cache of {@code n} 4×8×8 latents whose means are all {@code value}, labels 0. */
+    public static LatentCache filledCache(Path dir, String name, int n, float value) throws IOException {
         Map<String, NDArray> t = new LinkedHashMap<>();
-        t.put("mean", NDArray.zeros(0, 4, 8, 8));
-        t.put("logvar", NDArray.zeros(0, 4, 8, 8));
-        t.put("labels", NDArray.of(new long[0], 0));
+        t.put("mean", NDArray.full(value, n, 4, 8, 8));
+        t.put("logvar", NDArray.zeros(n, 4, 8, 8));
+        t.put("labels", NDArray.of(new long[n], n));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", LatentCache.FORMAT);
         meta.put("encoder", "pool4-test");
@@ -64,8 +69,8 @@ public final class TestCaches {
         meta.put("dataset_fingerprint", "none");
         meta.put("transform", "identity");
         meta.put("flip", "false");
-        meta.put("count", "0");
-        Path f = dir.resolve("empty.safetensors");
+        meta.put("count", Integer.toString(n));
+        Path f = dir.resolve(name + ".safetensors");
         Safetensors.save(f, t, meta);
         return LatentCache.open(f);
     }

@@ -36,6 +36,17 @@ class TrainerErrorsTest {
     }
 
     @Test
+    void aNonFiniteLossStopsTraining() throws Exception {
+        try (LatentCache nan = TestCaches.filledCache(dir, "nan", 16, Float.NaN)) {
+            MaskedLatentTrainer t = new MaskedLatentTrainer(MaskedLatentTrainerTest.tiny(LrPlan.steps(1, 10), 0), nan,
+                    null);
+            assertMessage(assertThrows(IllegalStateException.class, () -> t.train(3, null)), "usp-pretrain",
+                    "loss is NaN at step 0", "stopping");
+            assertEquals(0, t.step());
+        }
+    }
+
+    @Test
     void latentsOfAnotherShapeAreRefused() throws Exception {
         MaeConfig big = TestCaches.tinyMae().withImgSize(16);
         PretrainConfig cfg = PretrainConfig.defaults(big).withTrain(
@@ -65,6 +76,13 @@ class TrainerErrorsTest {
                     .withTrain(cfg.train().withBatchSize(8)), cache, null);
             assertMessage(assertThrows(IllegalArgumentException.class, () -> otherBatch.resume(ckpt)),
                     "batch_size: checkpoint 16, trainer 8");
+
+            try (LatentCache otherData = TestCaches.cache(dir, "other", 16, 2, 9, false)) {
+                MaskedLatentTrainer elsewhere = new MaskedLatentTrainer(cfg, otherData, null);
+                assertMessage(assertThrows(IllegalArgumentException.class, () -> elsewhere.resume(ckpt)),
+                        "another latent cache", "nothing was loaded");
+            }
+            assertEquals(16L, LatentTrainer.readDataInfo(ckpt).get("count"));
 
             Map<String, Object> probeLike = LatentTrainer.readConfig(ckpt);
             assertEquals(PretrainConfig.KIND, probeLike.get("kind"));
