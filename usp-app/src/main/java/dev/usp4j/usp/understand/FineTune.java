@@ -1,0 +1,106 @@
+package dev.usp4j.usp.understand;
+
+import dev.usp4j.autograd.Tensor;
+import dev.usp4j.data.LatentCache;
+import dev.usp4j.nn.LoadReport;
+import dev.usp4j.nn.io.TrainingCheckpoint;
+import dev.usp4j.nn.losses.Losses;
+import dev.usp4j.nn.losses.Reduction;
+import dev.usp4j.nn.optim.AdamW;
+import dev.usp4j.nn.optim.ParamGroups;
+import dev.usp4j.nn.vit.VisionTransformer;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.random.Generator;
+import dev.usp4j.usp.pretrain.LatentBatches;
+import dev.usp4j.usp.pretrain.LatentTrainer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Full fine-tuning of pretrained MAE weights on latents (usp-spec §2.2, MAE's main_finetune): a
+ * {@link VisionTransformer} with global average pooling and fc_norm (the head's weight trunc-normal std 2e-5), drop
+ * path on a linear ramp, AdamW over MAE's layer-wise lr-decay groups ({@link ParamGroups#layerDecay}: layer id 0 for
+ * cls_token, pos_embed and patch_embed, i + 1 for block i, the last id for the rest; lr scale decay^(L + 1 − id);
+ * no weight decay for 1-D parameters and for timm's no_weight_decay names pos_embed, cls_token, dist_token), the lr
+ * blr · batch / 256 under warmup + cosine, and cross-entropy with label smoothing. Inputs are the cache's scaled
+ * posterior modes (flipped at random when the cache holds flips) with its labels; {@link #evaluate} gives top-1
+ * accuracy on another cache.
+ *
+ * <p>The constructor seeds the default generator with the config's seed before building the model; drop path draws
+ * from the default generator, whose state the checkpoints keep.
+ */
+public final class FineTune extends LatentTrainer {
+    /** timm's VisionTransformer.no_weight_decay(), which MAE passes to param_groups_lrd. */
+    private static final Set<String> NO_WEIGHT_DECAY = Set.of("pos_embed", "cls_token", "dist_token");
+
+    private final FineTuneConfig config;
+    private final VisionTransformer model;
+    private final AdamW optimizer;
+    private final LoadReport pretrainedReport;
+
+    /**
+     * Fine-tuning of {@code pretrained} (an MAE state dict; null trains from scratch) on {@code cache}, checkpointing
+     * to {@code checkpointFile} (null for none).
+     */
+    public FineTune(FineTuneConfig config, Map<String, NDArray> pretrained, LatentCache cache, Path checkpointFile) {
+        super(FineTuneConfig.KIND, config.train(), cache, checkpointFile);
+        Top1.checkCache("FineTune", cache, config.model());
+        this.config = config;
+        Generator.manualSeed(config.train().seed());
+        this.model = new VisionTransformer(config.model(), Generator.defaultGenerator());
+        this.pretrainedReport = Top1.loadMae("FineTune", model, pretrained);
+        this.optimizer = new AdamW(ParamGroups.layerDecay(model, config.train().lr(), config.train().weightDecay(),
+                NO_WEIGHT_DECAY, config.layerDecay()), config.beta1(), config.beta2(), 1e-8);
+    }
+
+    /** A fine-tune rebuilt from the config in {@code checkpoint} and resumed from it. */
+    public static FineTune resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
+        FineTuneConfig config = FineTuneConfig.fromMap(readConfig(checkpoint, FineTuneConfig.KIND));
+        FineTune f = new FineTune(config, null, cache, checkpointFile);
+        f.resume(checkpoint);
+        return f;
+    }
+
+    public FineTuneConfig config() {
+        return config;
+    }
+
+    @Override
+    public VisionTransformer model() {
+        return model;
+    }
+
+    @Override
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** What loading the pretrained weights reported (null when trained from scratch). */
+    public LoadReport pretrainedReport() {
+        return pretrainedReport;
+    }
+
+    /** Top-1 accuracy in [0, 1] on every sample of {@code cache} (eval mode: no drop path). */
+    public double evaluate(LatentCache cache) {
+        return Top1.evaluate("FineTune", model, cache, config.train().batchSize());
+    }
+
+    @Override
+    protected TrainingCheckpoint checkpointParts() {
+        return new TrainingCheckpoint(model).withOptimizer(optimizer);
+    }
+
+    @Override
+    protected Tensor loss(LatentBatches.Batch batch) {
+        model.train();
+        return Losses.crossEntropy(model.forward(Tensor.of(batch.latents())), batch.labels(), Reduction.MEAN,
+                config.labelSmoothing());
+    }
+
+    @Override
+    public Map<String, Object> configMap() {
+        return config.toMap();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.usp4j.usp.understand;
+
+import dev.usp4j.autograd.GradMode;
+import dev.usp4j.autograd.Tensor;
+import dev.usp4j.data.LatentCache;
+import dev.usp4j.nn.LoadReport;
+import dev.usp4j.nn.io.TrainingCheckpoint;
+import dev.usp4j.nn.losses.Losses;
+import dev.usp4j.nn.optim.LARS;
+import dev.usp4j.nn.optim.ParamGroup;
+import dev.usp4j.nn.vit.VisionTransformer;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.random.Generator;
+import dev.usp4j.usp.pretrain.LatentBatches;
+import dev.usp4j.usp.pretrain.LatentTrainer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Linear probing of pretrained MAE weights on latents (usp-spec §2.2, MAE's main_linprobe): a
+ * {@link VisionTransformer} with token pooling whose backbone is frozen, so only the head — BatchNorm1d(D,
+ * affine=False, eps 1e-6) then a Linear with trunc-normal std 0.01 weights — trains, with LARS (momentum 0.9, trust
+ * 0.001; 1-D parameters get neither weight decay nor the trust scaling) at blr · batch / 256 under warmup + cosine
+ * and plain cross-entropy. The model runs in train mode, so the BatchNorm's running statistics update; the frozen
+ * backbone runs without a graph, which changes no number since nothing in it trains. Inputs are the cache's scaled
+ * posterior modes (flipped at random when the cache holds flips) with its labels; {@link #evaluate} gives top-1
+ * accuracy on another cache.
+ *
+ * <p>The constructor seeds the default generator with the config's seed before building the model.
+ */
+public final class LinearProbe extends LatentTrainer {
+    private final LinearProbeConfig config;
+    private final VisionTransformer model;
+    private final LARS optimizer;
+    private final LoadReport pretrainedReport;
+
+    /**
+     * A probe of {@code pretrained} (an MAE state dict, e.g. {@code MaskedLatentTrainer.readPretrained}; null for a
+     * randomly initialised backbone) trained on {@code cache}, checkpointing to {@code checkpointFile} (null for
+     * none).
+     */
+    public LinearProbe(LinearProbeConfig config, Map<String, NDArray> pretrained, LatentCache cache,
+                       Path checkpointFile) {
+        super(LinearProbeConfig.KIND, config.train(), cache, checkpointFile);
+        Top1.checkCache("LinearProbe", cache, config.model());
+        this.config = config;
+        Generator.manualSeed(config.train().seed());
+        this.model = new VisionTransformer(config.model(), Generator.defaultGenerator());
+        this.pretrainedReport = Top1.loadMae("LinearProbe", model, pretrained);
+        model.freezeBackbone();
+        List<Tensor> head = model.head.parameters();
+        this.optimizer = new LARS(List.of(new ParamGroup("head", head, config.train().lr(),
+                config.train().weightDecay(), 1.0)), config.momentum(), config.trustCoefficient());
+    }
+
+    /**
+     * A probe rebuilt from the config in {@code checkpoint} and resumed from it (the backbone comes from the
+     * checkpoint, so no pretrained weights are needed); further checkpoints go to {@code checkpointFile}.
+     */
+    public static LinearProbe resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
+        LinearProbeConfig config = LinearProbeConfig.fromMap(readConfig(checkpoint, LinearProbeConfig.KIND));
+        LinearProbe p = new LinearProbe(config, null, cache, checkpointFile);
+        p.resume(checkpoint);
+        return p;
+    }
+
+    public LinearProbeConfig config() {
+        return config;
+    }
+
+    @Override
+    public VisionTransformer model() {
+        return model;
+    }
+
+    @Override
+    public LARS optimizer() {
+        return optimizer;
+    }
+
+    /** What loading the pretrained weights reported (null when the backbone was not loaded). */
+    public LoadReport pretrainedReport() {
+        return pretrainedReport;
+    }
+
+    /** Top-1 accuracy in [0, 1] on every sample of {@code cache} (eval mode: BatchNorm uses its running stats). */
+    public double evaluate(LatentCache cache) {
+        return Top1.evaluate("LinearProbe", model, cache, config.train().batchSize());
+    }
+
+    @Override
+    protected TrainingCheckpoint checkpointParts() {
+        return new TrainingCheckpoint(model).withOptimizer(optimizer);
+    }
+
+    @Override
+    protected Tensor loss(LatentBatches.Batch batch) {
+        model.train();
+        NDArray features;
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            features = model.forwardFeatures(Tensor.of(batch.latents())).data();
+        }
+        Tensor logits = model.head.forward(model.headDrop.forward(Tensor.of(features)));
+        return Losses.crossEntropy(logits, batch.labels());
+    }
+
+    @Override
+    public Map<String, Object> configMap() {
+        return config.toMap();
+    }
+}
