@@ -45,7 +45,8 @@ class CliTest {
     void helpForEverySubcommand() {
         Run top = usp("--help");
         assertEquals(0, top.status());
-        for (String sub : new String[] {"demo", "info", "forward", "vae", "train", "sample", "fid"}) {
+        for (String sub : new String[] {"demo", "info", "forward", "vae", "pretrain", "train", "sample", "fid",
+                "probe"}) {
             assertTrue(top.out().contains(sub), top.out());
             Run h = usp(sub, "--help");
             assertEquals(0, h.status(), sub);
@@ -180,6 +181,41 @@ class CliTest {
         Run bad = usp("train", "gan", "--cache", cache, "--steps", "1", "--out", run);
         assertEquals(2, bad.status());
         assertTrue(bad.err().contains("dit or sit"), bad.err());
+    }
+
+    @Test
+    void pretrainResumesThenProbesAndInitialisesSit() {
+        String vaeOut = dir.resolve("vae").toString();
+        assertEquals(0, usp("vae", "train", "--dataset", "synthetic:16", "--steps", "1", "--batch", "4", "--out",
+                vaeOut).status());
+        String cache = dir.resolve("z.safetensors").toString();
+        String evalCache = dir.resolve("z_test.safetensors").toString();
+        assertEquals(0, usp("vae", "encode", "--vae", vaeOut + "/model", "--dataset", "synthetic:16", "--out", cache)
+                .status());
+        assertEquals(0, usp("vae", "encode", "--vae", vaeOut + "/model", "--dataset", "synthetic:16", "--split",
+                "test", "--out", evalCache).status());
+        String run = dir.resolve("pre").toString();
+        Run p = usp("pretrain", "--cache", cache, "--model", "MAE-ViT-T/2", "--steps", "2", "--batch", "4", "--out",
+                run);
+        assertEquals(0, p.status(), p.err());
+        Run more = usp("pretrain", "--cache", cache, "--model", "MAE-ViT-T/2", "--steps", "3", "--batch", "4",
+                "--out", run);
+        assertEquals(0, more.status(), more.err());
+        assertTrue(more.out().contains("resuming") && more.out().contains("step 2"), more.out());
+        String ckpt = run + "/pretrain.ckpt.safetensors";
+        for (String[] extra : new String[][] {{}, {"--random-init"}}) {
+            String[] base = {"probe", "--pretrained", ckpt, "--cache", cache, "--eval-cache", evalCache, "--steps",
+                "2", "--batch", "4", "--out", dir.resolve("probe" + extra.length).toString()};
+            String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
+            System.arraycopy(extra, 0, args, base.length, extra.length);
+            Run r = usp(args);
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().contains("linear probe top-1"), r.out());
+        }
+        Run sit = usp("train", "sit", "--cache", cache, "--model", "Ti/2", "--init", "usp:" + ckpt, "--steps", "1",
+                "--batch", "4", "--out", dir.resolve("sit").toString());
+        assertEquals(0, sit.status(), sit.err());
+        assertTrue(sit.out().contains("USP transfer: copied"), sit.out());
     }
 
     @Test

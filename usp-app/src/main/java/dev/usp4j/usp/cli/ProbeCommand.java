@@ -1,0 +1,103 @@
+package dev.usp4j.usp.cli;
+
+import dev.usp4j.data.LatentCache;
+import dev.usp4j.nn.vit.VitConfig;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.usp.pretrain.LrPlan;
+import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
+import dev.usp4j.usp.understand.LinearProbe;
+import dev.usp4j.usp.understand.LinearProbeConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./usp probe}: MAE's linear probe of a USP encoder (cls token, BatchNorm without affine + Linear, LARS,
+ * warmup + cosine) on a latent cache, evaluated on another; {@code --random-init} probes a randomly initialised
+ * encoder of the pretrained one's size, the baseline USP is compared with.
+ */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        description = "Linear probe of a pretrained (or random) encoder on latents; prints top-1 on the eval cache.")
+public final class ProbeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--pretrained", required = true, description = "A pretraining checkpoint (./usp pretrain).")
+    Path pretrained;
+
+    @Option(names = "--random-init", description = "Probe a randomly initialised encoder of the same size instead.")
+    boolean randomInit;
+
+    @Option(names = "--cache", required = true, description = "Training latents.")
+    Path cache;
+
+    @Option(names = "--eval-cache", required = true, description = "Evaluation latents.")
+    Path evalCache;
+
+    @Option(names = "--classes", description = "Number of classes (default: ${DEFAULT-VALUE}).")
+    int classes = 10;
+
+    @Option(names = "--steps", required = true, description = "Training steps.")
+    long steps;
+
+    @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch = 256;
+
+    @Option(names = "--out", required = true, description = "The run folder (checkpoint: probe.ckpt.safetensors).")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter w = spec.commandLine().getOut();
+        Files.createDirectories(out);
+        Path ckpt = out.resolve("probe.ckpt.safetensors");
+        try (LatentCache c = LatentCache.open(cache); LatentCache e = LatentCache.open(evalCache)) {
+            LinearProbe p;
+            if (Files.exists(ckpt)) {
+                p = LinearProbe.resume(ckpt, c, ckpt);
+                w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, p.step());
+            } else {
+                Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(pretrained, false);
+                VitConfig vit = vitFor(pretrained, c, classes);
+                if (randomInit) {
+                    state = null;
+                }
+                LinearProbeConfig d = LinearProbeConfig.defaults(vit);
+                LinearProbeConfig cfg = d.withTrain(d.train().withBatchSize(batch)
+                        .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps)).withCheckpointEvery(Math.max(1,
+                                steps / 4)));
+                p = new LinearProbe(cfg, state, c, ckpt);
+            }
+            p.train(steps, m -> { });
+            w.printf(Locale.ROOT, "linear probe top-1 %.4f on %s (%d steps)%n", p.evaluate(e), evalCache, steps);
+        }
+        w.flush();
+        return 0;
+    }
+
+    /** The classifier ViT of the pretraining run's encoder (its recorded MAE config) on these latents. */
+    static VitConfig vitFor(Path pretrainCheckpoint, LatentCache c, int classes) throws IOException {
+        Map<String, String> meta;
+        try (var f = dev.usp4j.tensor.io.Safetensors.open(pretrainCheckpoint)) {
+            meta = f.metadata();
+        }
+        Object model = meta.containsKey("config")
+                ? dev.usp4j.tensor.io.Json.parseObject(meta.get("config")).get("model") : null;
+        if (!(model instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException(pretrainCheckpoint + " records no MAE config (not a ./usp pretrain"
+                    + " checkpoint?)");
+        }
+        int[] z = c.latentShape();
+        return VitConfig.fromMap(Map.of("img_size", z[1], "patch_size", m.get("patch_size"), "in_chans", z[0],
+                "num_classes", classes, "embed_dim", m.get("embed_dim"), "depth", m.get("depth"), "num_heads",
+                m.get("num_heads"), "global_pool", "token", "linear_probe", true));
+    }
+}
