@@ -114,14 +114,11 @@ public final class FeatureClassifier extends Module {
                 throw new IllegalArgumentException("FeatureClassifier: image " + i + " has " + im.channels()
                         + " channels, expected 1 or 3");
             }
-            byte[] px = im.pixels();
+            // RGB through PIL's own convert("L"), which the transforms reproduce exactly
+            byte[] px = (im.channels() == 1 ? im : dev.usp4j.data.transforms.Images.toGrey(im)).pixels();
             for (int y = 0; y < im.height(); y++) {
                 for (int x = 0; x < im.width(); x++) {
-                    int p = y * im.width() + x;
-                    double v = im.channels() == 1 ? (px[p] & 0xff)
-                            // PIL's convert("L") weights, rounded as PIL does.
-                            : ((px[3 * p] & 0xff) * 299 + (px[3 * p + 1] & 0xff) * 587
-                                    + (px[3 * p + 2] & 0xff) * 114 + 500) / 1000;
+                    double v = px[y * im.width() + x] & 0xff;
                     out[i * SIDE * SIDE + (y + pad) * SIDE + x + pad] = (float) (v / 127.5 - 1);
                 }
             }
