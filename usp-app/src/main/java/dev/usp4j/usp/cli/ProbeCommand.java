@@ -66,7 +66,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, p.step());
             } else {
                 Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(pretrained, false);
-                VitConfig vit = vitFor(pretrained, c, classes);
+                VitConfig vit = LinearProbe.vitForPretrained(pretrained, c, classes);
                 if (randomInit) {
                     state = null;
                 }
@@ -81,23 +81,5 @@ public final class ProbeCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
-    }
-
-    /** The classifier ViT of the pretraining run's encoder (its recorded MAE config) on these latents. */
-    static VitConfig vitFor(Path pretrainCheckpoint, LatentCache c, int classes) throws IOException {
-        Map<String, String> meta;
-        try (var f = dev.usp4j.tensor.io.Safetensors.open(pretrainCheckpoint)) {
-            meta = f.metadata();
-        }
-        Object model = meta.containsKey("config")
-                ? dev.usp4j.tensor.io.Json.parseObject(meta.get("config")).get("model") : null;
-        if (!(model instanceof Map<?, ?> m)) {
-            throw new IllegalArgumentException(pretrainCheckpoint + " records no MAE config (not a ./usp pretrain"
-                    + " checkpoint?)");
-        }
-        int[] z = c.latentShape();
-        return VitConfig.fromMap(Map.of("img_size", z[1], "patch_size", m.get("patch_size"), "in_chans", z[0],
-                "num_classes", classes, "embed_dim", m.get("embed_dim"), "depth", m.get("depth"), "num_heads",
-                m.get("num_heads"), "global_pool", "token", "linear_probe", true));
     }
 }

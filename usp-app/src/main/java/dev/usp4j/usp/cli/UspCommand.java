@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "usp", mixinStandardHelpOptions = true, version = "usp4j 0.1.0",
         description = "USP (Unified Self-Supervised Pretraining) in pure Java.",
-        subcommands = {DemoCommand.class, InfoCommand.class, ForwardCommand.class, VaeCommand.class,
-            PretrainCommand.class, TrainCommand.class, SampleCommand.class, FidCommand.class, ProbeCommand.class},
+        subcommands = {PipelineCommand.class, DemoCommand.class, InfoCommand.class, ForwardCommand.class,
+            VaeCommand.class, PretrainCommand.class, TrainCommand.class, SampleCommand.class, FidCommand.class,
+            ProbeCommand.class},
         footer = {"", "Also: ./usp test (runs the test suite)."})
 public final class UspCommand implements Runnable {
     @Override

@@ -1,5 +1,6 @@
 package dev.usp4j.usp.understand;
 
+import dev.usp4j.nn.vit.VitConfig;
 import dev.usp4j.autograd.GradMode;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.data.LatentCache;
@@ -109,5 +110,24 @@ public final class LinearProbe extends LatentTrainer {
     @Override
     public Map<String, Object> configMap() {
         return config.toMap();
+    }
+
+    /** The classifier ViT of the pretraining run's encoder (its recorded MAE config) on these latents. */
+    public static VitConfig vitForPretrained(Path pretrainCheckpoint, LatentCache c, int classes)
+            throws IOException {
+        Map<String, String> meta;
+        try (var f = dev.usp4j.tensor.io.Safetensors.open(pretrainCheckpoint)) {
+            meta = f.metadata();
+        }
+        Object model = meta.containsKey("config")
+                ? dev.usp4j.tensor.io.Json.parseObject(meta.get("config")).get("model") : null;
+        if (!(model instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException(pretrainCheckpoint + " records no MAE config (not a ./usp pretrain"
+                    + " checkpoint?)");
+        }
+        int[] z = c.latentShape();
+        return VitConfig.fromMap(Map.of("img_size", z[1], "patch_size", m.get("patch_size"), "in_chans", z[0],
+                "num_classes", classes, "embed_dim", m.get("embed_dim"), "depth", m.get("depth"), "num_heads",
+                m.get("num_heads"), "global_pool", "token", "linear_probe", true));
     }
 }

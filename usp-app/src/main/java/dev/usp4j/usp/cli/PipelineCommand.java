@@ -1,0 +1,33 @@
+package dev.usp4j.usp.cli;
+
+import dev.usp4j.usp.pipeline.Pipeline;
+import dev.usp4j.usp.pipeline.Preset;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ./usp pipeline}: the whole chain (see {@link Pipeline}); re-running continues an interrupted run. */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = {"VAE → latent cache → USP pretraining → DiT and SiT from scratch and from USP → FID and"
+            + " sample accuracy → linear probe → report.md. Re-running skips finished stages and resumes the rest."})
+public final class PipelineCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--preset", description = "tiny, quick or standard (default: ${DEFAULT-VALUE}).")
+    String preset = "quick";
+
+    @Option(names = "--out", description = "The run folder (default: runs/<preset>).")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        Preset p = Preset.named(preset);
+        new Pipeline(out != null ? out : Path.of("runs", p.name()), p, spec.commandLine().getOut()).run();
+        return 0;
+    }
+}

@@ -1,0 +1,331 @@
+package dev.usp4j.usp.pipeline;
+
+import dev.usp4j.data.DataLoader;
+import dev.usp4j.data.Dataset;
+import dev.usp4j.data.Image;
+import dev.usp4j.data.ImageGrid;
+import dev.usp4j.data.LatentCache;
+import dev.usp4j.data.ToTensor;
+import dev.usp4j.data.Transform;
+import dev.usp4j.data.transforms.Pad;
+import dev.usp4j.diffusion.ModelRegistry;
+import dev.usp4j.diffusion.model.DiT;
+import dev.usp4j.diffusion.model.DiTConfig;
+import dev.usp4j.diffusion.model.DiTConfigs;
+import dev.usp4j.diffusion.model.SiT;
+import dev.usp4j.diffusion.sampling.Samplers;
+import dev.usp4j.nn.vae.AutoencoderKL;
+import dev.usp4j.nn.vae.VaeConfigs;
+import dev.usp4j.nn.vit.MaeConfig;
+import dev.usp4j.nn.vit.MaeConfigs;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.usp.DatasetSpec;
+import dev.usp4j.usp.VaeLatentEncoder;
+import dev.usp4j.usp.eval.FeatureClassifier;
+import dev.usp4j.usp.eval.Fid;
+import dev.usp4j.usp.gen.GenerativeConfig;
+import dev.usp4j.usp.gen.GenerativeTrainer;
+import dev.usp4j.usp.gen.LatentSampling;
+import dev.usp4j.usp.gen.TrainingListener;
+import dev.usp4j.usp.gen.TrainingMetrics;
+import dev.usp4j.usp.pretrain.LrPlan;
+import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
+import dev.usp4j.usp.pretrain.PretrainConfig;
+import dev.usp4j.usp.transfer.UspTransfer;
+import dev.usp4j.usp.understand.LinearProbe;
+import dev.usp4j.usp.understand.LinearProbeConfig;
+import dev.usp4j.usp.vae.VaeTrainer;
+import dev.usp4j.nn.vit.VitConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./usp pipeline}: the whole USP chain on one dataset, stage by stage — a VAE trained from scratch, latent
+ * caches, USP pretraining, a feature classifier for the FID, DiT and SiT each from scratch and from USP at the same
+ * budget (FID in classifier features and sample accuracy at every evaluation step), and a linear probe of the USP
+ * encoder against a random one — then {@code report.md}. Each stage is skipped when its inputs' hash matches what
+ * the ledger recorded, and every trainer resumes from its own checkpoint, so re-running after an interruption
+ * continues where it stopped. Every logged number also goes to {@code metrics.jsonl}.
+ */
+public final class Pipeline {
+    private static final List<String> GENERATIVE = List.of("dit-scratch", "dit-usp", "sit-scratch", "sit-usp");
+
+    private final Path run;
+    private final Preset preset;
+    private final PrintWriter out;
+    private final StageLedger ledger;
+    private final MetricsLog metrics;
+    private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
+    private final Map<String, String> hashes = new LinkedHashMap<>();
+
+    public Pipeline(Path runDir, Preset preset, PrintWriter out) throws IOException {
+        this.run = Files.createDirectories(runDir);
+        this.preset = preset;
+        this.out = out;
+        this.ledger = new StageLedger(run);
+        this.metrics = new MetricsLog(run);
+    }
+
+    /** Runs (or skips) every stage, then writes the report; returns its path. */
+    public Path run() throws IOException {
+        long t0 = System.nanoTime();
+        Dataset train = DatasetSpec.open(preset.dataset(), true);
+        Dataset test = DatasetSpec.open(preset.dataset(), false);
+        stage("vae", List.of(), () -> vae(train));
+        stage("latents", List.of("vae"), () -> latents(train, test));
+        stage("pretrain", List.of("latents"), this::pretrain);
+        stage("classifier", List.of(), () -> classifier(train, test));
+        for (String g : GENERATIVE) {
+            stage(g, g.endsWith("usp") ? List.of("latents", "pretrain", "classifier") : List.of("latents",
+                    "classifier"), () -> generative(g, train, test));
+        }
+        stage("probe", List.of("latents", "pretrain"), () -> probe(train.classes().size()));
+        Path report = Report.write(run, preset, results, (System.nanoTime() - t0) / 1e9);
+        say("report: " + report);
+        return report;
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        Map<String, Object> run() throws IOException;
+    }
+
+    private void stage(String name, List<String> upstream, Work work) throws IOException {
+        Map<String, Object> inputs = new LinkedHashMap<>(preset.toMap());
+        for (String u : upstream) {
+            inputs.put("after:" + u, hashes.get(u));
+        }
+        inputs.put("stage", name);
+        String hash = StageLedger.hash(inputs);
+        Map<String, Object> done = ledger.done(name, hash);
+        if (done != null) {
+            say("stage " + name + ": done earlier, skipped");
+        } else {
+            say("stage " + name + ": running");
+            long t = System.nanoTime();
+            done = new LinkedHashMap<>(work.run());
+            done.put("seconds", (System.nanoTime() - t) / 1e9);
+            ledger.markDone(name, hash, done);
+        }
+        hashes.put(name, hash);
+        results.put(name, done);
+    }
+
+    private static Transform input(Dataset ds) {
+        return ds.get(0).image().width() == 28 ? Pad.all(2) : Transform.identity();
+    }
+
+    private Map<String, Object> vae(Dataset train) throws IOException {
+        AutoencoderKL vae = new AutoencoderKL(VaeConfigs.named(preset.vae()));
+        Path dir = Files.createDirectories(run.resolve("vae"));
+        try (DataLoader loader = DataLoader.builder(train).batchSize(preset.vaeBatch()).shuffle(0).dropLast(true)
+                .workers(2).transform(input(train)).build()) {
+            VaeTrainer t = new VaeTrainer(vae, loader, new VaeTrainer.Config(1e-3, 1e-6, 100, 0),
+                    dir.resolve("train.ckpt.safetensors"));
+            t.train(preset.vaeSteps(), (int) Math.max(1, preset.vaeSteps() / 10), (s, loss, rec, kl) -> {
+                metrics.log("vae", s, "loss", loss);
+                say(String.format(Locale.ROOT, "  vae step %d/%d: loss %.2f", s, preset.vaeSteps(), loss));
+            });
+            double scale = VaeTrainer.calibrateScale(vae, loader, Math.min(16, loader.batchesPerEpoch()));
+            AutoencoderKL scaled = new AutoencoderKL(vae.config().withScalingFactor(scale));
+            scaled.loadStateDict(vae.stateDict(), true);
+            ModelRegistry.save(scaled, dir.resolve("model"));
+            double rec = VaeTrainer.reconstructionError(vae, loader.batch(0, 0).images());
+            metrics.log("vae", preset.vaeSteps(), "reconstruction_l1", rec);
+            return Map.of("scale", scale, "reconstruction_l1", rec);
+        }
+    }
+
+    private AutoencoderKL loadVae() throws IOException {
+        return (AutoencoderKL) ModelRegistry.fromPretrained(run.resolve("vae").resolve("model"));
+    }
+
+    private Map<String, Object> latents(Dataset train, Dataset test) throws IOException {
+        AutoencoderKL vae = loadVae();
+        VaeLatentEncoder enc = new VaeLatentEncoder(preset.vae(), vae);
+        Map<String, Object> r = new LinkedHashMap<>();
+        for (boolean isTrain : new boolean[] {true, false}) {
+            Dataset ds = isTrain ? train : test;
+            try (LatentCache c = LatentCache.openOrBuild(cacheFile(isTrain), ds, input(ds),
+                    input(ds) == Transform.identity() ? "none" : "pad 2", ToTensor.symmetric(), enc,
+                    vae.scalingFactor(), isTrain, 64, this::say)) {
+                r.put(isTrain ? "train" : "test", (long) c.size());
+            }
+        }
+        return r;
+    }
+
+    private Path cacheFile(boolean train) {
+        return run.resolve("latents").resolve(train ? "train.safetensors" : "test.safetensors");
+    }
+
+    private Map<String, Object> pretrain() throws IOException {
+        Path ckpt = Files.createDirectories(run.resolve("pretrain")).resolve("pretrain.ckpt.safetensors");
+        try (LatentCache c = LatentCache.open(cacheFile(true))) {
+            MaskedLatentTrainer t;
+            if (Files.exists(ckpt)) {
+                t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
+            } else {
+                int[] z = c.latentShape();
+                MaeConfig named = MaeConfigs.named(preset.mae(), z[1]);
+                MaeConfig mae = new MaeConfig(z[1], named.patchSize(), z[0], named.embedDim(), named.depth(),
+                        named.numHeads(), named.decoderEmbedDim(), named.decoderDepth(), named.decoderNumHeads(),
+                        named.mlpRatio(), named.normPixLoss(), named.maskRatio());
+                PretrainConfig d = PretrainConfig.defaults(mae);
+                long steps = preset.pretrainSteps();
+                t = new MaskedLatentTrainer(d.withTrain(d.train().withBatchSize(preset.pretrainBatch())
+                        .withPlan(LrPlan.steps(Math.max(1, steps / 20), steps))
+                        .withCheckpointEvery(Math.max(1, steps / 4))), c, ckpt);
+            }
+            long every = Math.max(1, preset.pretrainSteps() / 10);
+            var last = t.train(preset.pretrainSteps(), m -> {
+                metrics.log("pretrain", m.step(), "loss", m.loss());
+                if (m.step() % every == 0) {
+                    say(String.format(Locale.ROOT, "  pretrain step %d/%d: loss %.4f", m.step(),
+                            preset.pretrainSteps(), m.loss()));
+                }
+            });
+            return Map.of("loss", last == null ? Double.NaN : last.loss());
+        }
+    }
+
+    private Map<String, Object> classifier(Dataset train, Dataset test) throws IOException {
+        FeatureClassifier.Settings d = FeatureClassifier.Settings.defaults();
+        FeatureClassifier net = FeatureClassifier.loadOrTrain(run.resolve("classifier.safetensors"), train,
+                new FeatureClassifier.Settings(preset.classifierSteps(), d.batchSize(), d.lr(), d.seed()), this::say);
+        List<Image> images = new ArrayList<>();
+        long[] labels = new long[Math.min(1000, test.size())];
+        for (int i = 0; i < labels.length; i++) {
+            images.add(test.get(i).image());
+            labels[i] = test.get(i).label();
+        }
+        double acc = net.accuracy(FeatureClassifier.input(images), labels);
+        metrics.log("classifier", preset.classifierSteps(), "test_accuracy", acc);
+        return Map.of("test_accuracy", acc);
+    }
+
+    private Map<String, Object> generative(String name, Dataset train, Dataset test) throws IOException {
+        boolean sit = name.startsWith("sit");
+        boolean usp = name.endsWith("usp");
+        Path dir = Files.createDirectories(run.resolve(name));
+        Path ckpt = dir.resolve("train.ckpt.safetensors");
+        FeatureClassifier net = FeatureClassifier.loadOrTrain(run.resolve("classifier.safetensors"), train,
+                new FeatureClassifier.Settings(preset.classifierSteps(), FeatureClassifier.Settings.defaults()
+                        .batchSize(), FeatureClassifier.Settings.defaults().lr(),
+                        FeatureClassifier.Settings.defaults().seed()), this::say);
+        Fid fid = new Fid(net);
+        List<Image> real = new ArrayList<>();
+        for (int i = 0; i < Math.min(preset.fidSamples(), test.size()); i++) {
+            real.add(test.get(i).image());
+        }
+        var realStats = fid.stats(real);
+        AutoencoderKL vae = loadVae();
+        Path evalFile = dir.resolve("evals.json");
+        List<Object> evals = new ArrayList<>(Files.exists(evalFile) ? dev.usp4j.tensor.io.Json.parseObject(
+                Files.readString(evalFile)).get("evals") instanceof List<?> l ? l : List.of() : List.of());
+        try (LatentCache c = LatentCache.open(cacheFile(true))) {
+            GenerativeTrainer t;
+            if (Files.exists(ckpt)) {
+                t = GenerativeTrainer.resume(ckpt, c);
+            } else {
+                DiT model = build(c, sit, usp, train.classes().size());
+                if (usp) {
+                    var report = UspTransfer.intoDiT(MaskedLatentTrainer.readPretrained(run.resolve("pretrain")
+                            .resolve("pretrain.ckpt.safetensors"), false), model);
+                    say("  USP transfer: " + report.summary());
+                }
+                GenerativeConfig cfg = GenerativeConfig.defaults().withBatchSize(preset.genBatch())
+                        .withEmaDecay(preset.emaDecay()).withLogEvery((int) Math.max(1, preset.genSteps() / 20))
+                        .withCheckpointEvery((int) Math.max(1, preset.genSteps() / 4));
+                t = GenerativeTrainer.start(model, c, cfg, ckpt);
+            }
+            String samplerSpec = sit ? preset.sitSampler() : preset.ditSampler();
+            for (long at : preset.evalSteps()) {
+                boolean recorded = evals.stream().anyMatch(e -> e instanceof Map<?, ?> m
+                        && ((Number) m.get("step")).longValue() == at);
+                if (recorded && at != preset.evalSteps().getLast()) {
+                    continue; // evaluated before an interruption: the EMA of that step is gone, keep its numbers
+                }
+                t.train(at, new TrainingListener() {
+                    @Override
+                    public void onMetrics(TrainingMetrics m) {
+                        metrics.log(name, m.step(), "loss", m.loss());
+                    }
+                });
+                DiT ema = t.emaModel();
+                long[] labels = LatentSampling.uniformLabels(preset.fidSamples(), ema.config().numClasses(), at);
+                List<Image> samples = new LatentSampling(ema, Samplers.parse(samplerSpec), 1.0, 64)
+                        .images(labels, at, vae, vae.scalingFactor(), done -> { });
+                double f = Fid.of(realStats, fid.stats(samples));
+                double acc = net.accuracy(FeatureClassifier.input(samples), labels);
+                metrics.log(name, at, "fid", f);
+                metrics.log(name, at, "sample_accuracy", acc);
+                say(String.format(Locale.ROOT, "  %s step %d: FID (classifier features) %.3f, sample accuracy %.3f",
+                        name, at, f, acc));
+                if (!recorded) {
+                    evals.add(Map.of("step", at, "fid", f, "accuracy", acc, "trained_steps", t.step()));
+                    Path tmp = dir.resolve("evals.json.tmp");
+                    Files.writeString(tmp, dev.usp4j.tensor.io.Json.write(Map.of("evals", evals)));
+                    Files.move(tmp, evalFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+                if (at == preset.evalSteps().getLast()) {
+                    List<Image> shown = samples.subList(0, Math.min(32, samples.size()));
+                    List<String> captions = new ArrayList<>();
+                    for (int i = 0; i < shown.size(); i++) {
+                        captions.add(train.classes().get((int) labels[i]));
+                    }
+                    new ImageGrid().writePng(shown, captions, dir.resolve("samples.png"));
+                }
+            }
+        }
+        return Map.of("evals", evals, "sampler", sit ? preset.sitSampler() : preset.ditSampler());
+    }
+
+    private DiT build(LatentCache c, boolean sit, boolean usp, int classes) {
+        String name = (sit ? "SiT-" : "DiT-") + preset.ditSize() + (usp ? "-VAE-simple" : "");
+        DiTConfig base = DiTConfigs.named(name);
+        int[] z = c.latentShape();
+        DiTConfig cfg = new DiTConfig(z[1], base.patchSize(), z[0], base.hiddenSize(), base.depth(), base.numHeads(),
+                base.mlpRatio(), base.classDropoutProb(), classes, base.learnSigma(), base.affineNorm());
+        return sit ? new SiT(cfg) : new DiT(cfg);
+    }
+
+    private Map<String, Object> probe(int classes) throws IOException {
+        Path pre = run.resolve("pretrain").resolve("pretrain.ckpt.safetensors");
+        Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(pre, false);
+        Map<String, Object> r = new LinkedHashMap<>();
+        try (LatentCache c = LatentCache.open(cacheFile(true)); LatentCache e = LatentCache.open(cacheFile(false))) {
+            for (boolean random : new boolean[] {false, true}) {
+                VitConfig vit = LinearProbe.vitForPretrained(pre, c, classes);
+                LinearProbeConfig d = LinearProbeConfig.defaults(vit);
+                long steps = preset.probeSteps();
+                Path ckpt = Files.createDirectories(run.resolve("probe")).resolve((random ? "random" : "usp")
+                        + ".ckpt.safetensors");
+                LinearProbe p = Files.exists(ckpt) ? LinearProbe.resume(ckpt, c, ckpt)
+                        : new LinearProbe(d.withTrain(d.train().withBatchSize(preset.probeBatch())
+                        .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps))
+                        .withCheckpointEvery(Math.max(1, steps / 2))), random ? null : state, c, ckpt);
+                p.train(steps, m -> { });
+                double top1 = p.evaluate(e);
+                metrics.log("probe", steps, random ? "random_top1" : "usp_top1", top1);
+                say(String.format(Locale.ROOT, "  linear probe (%s encoder): top-1 %.4f", random ? "random" : "USP",
+                        top1));
+                r.put(random ? "random_top1" : "usp_top1", top1);
+            }
+        }
+        return r;
+    }
+
+    private void say(String line) {
+        out.println(line);
+        out.flush();
+    }
+}

@@ -1,0 +1,58 @@
+package dev.usp4j.usp.pipeline;
+
+import dev.usp4j.tensor.io.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the pipeline has finished: one small JSON file per stage holding the hash of the stage's inputs (its settings
+ * and the hashes of the stages it read from) and its results. A stage whose file holds the same hash is skipped and
+ * its results are reused; a different hash (other settings, a re-run upstream stage) runs it again. Files are written
+ * by temp-then-rename, so an interrupted run never leaves a stage marked done that was not.
+ */
+final class StageLedger {
+    private final Path dir;
+
+    StageLedger(Path runDir) throws IOException {
+        this.dir = Files.createDirectories(runDir.resolve("stages"));
+    }
+
+    /** SHA-256 (hex) of the JSON of {@code inputs}. */
+    static String hash(Map<String, ?> inputs) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(Json.write(inputs).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    /** The results of {@code stage} if it finished with {@code hash}, else null. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> done(String stage, String hash) throws IOException {
+        Path f = dir.resolve(stage + ".json");
+        if (!Files.exists(f)) {
+            return null;
+        }
+        Map<String, Object> m = Json.parseObject(Files.readString(f, StandardCharsets.UTF_8));
+        return hash.equals(m.get("hash")) ? (Map<String, Object>) m.get("results") : null;
+    }
+
+    void markDone(String stage, String hash, Map<String, ?> results) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("hash", hash);
+        m.put("results", results);
+        Path tmp = dir.resolve(stage + ".json.tmp");
+        Files.writeString(tmp, Json.write(m) + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(stage + ".json"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.usp4j.usp.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.usp4j.usp.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole chain on the tiny preset (synthetic data): every stage runs, the report holds the from-scratch vs USP
+ * table, the probe and the grids; a second run skips every stage; and a run whose later stages were cut off (their
+ * ledger entries gone, as after a kill, their checkpoints kept) resumes them and keeps the finished ones.
+ */
+class PipelineTest {
+    @TempDir
+    Path dir;
+
+    private String usp(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, status, err.toString());
+        return out.toString();
+    }
+
+    @Test
+    void tinyPipelineRunsSkipsAndResumes() throws Exception {
+        Path run = dir.resolve("run");
+        String first = usp("pipeline", "--preset", "tiny", "--out", run.toString());
+        for (String stage : new String[] {"vae", "latents", "pretrain", "classifier", "dit-scratch", "dit-usp",
+            "sit-scratch", "sit-usp", "probe"}) {
+            assertTrue(first.contains("stage " + stage + ": running"), first);
+        }
+        assertTrue(first.contains("USP transfer: copied"), first);
+        String report = Files.readString(run.resolve("report.md"));
+        for (String row : new String[] {"| dit-scratch | 2 |", "| dit-usp | 2 |", "| sit-scratch | 2 |",
+            "| sit-usp | 2 |", "| USP-pretrained |", "| random init |", "sit-usp/samples.png"}) {
+            assertTrue(report.contains(row), row + " in\n" + report);
+        }
+        assertTrue(report.contains("from USP vs") && report.contains("from scratch"), report);
+        assertTrue(Files.readAllLines(run.resolve("metrics.jsonl")).size() > 20, "metrics logged");
+
+        String again = usp("pipeline", "--preset", "tiny", "--out", run.toString());
+        assertFalse(again.contains(": running"), again);
+        assertTrue(again.contains("stage probe: done earlier, skipped"), again);
+
+        // cut off after sit-scratch: the ledger lost the last stages, their checkpoints and eval records stay
+        Files.delete(run.resolve("stages/sit-usp.json"));
+        Files.delete(run.resolve("stages/probe.json"));
+        String resumed = usp("pipeline", "--preset", "tiny", "--out", run.toString());
+        assertTrue(resumed.contains("stage dit-usp: done earlier, skipped"), resumed);
+        assertTrue(resumed.contains("stage sit-usp: running") && resumed.contains("stage probe: running"), resumed);
+        assertEquals(report.lines().filter(l -> l.startsWith("| dit-")).toList(),
+                Files.readString(run.resolve("report.md")).lines().filter(l -> l.startsWith("| dit-")).toList(),
+                "finished stages keep their numbers");
+    }
+}
