@@ -2,10 +2,8 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.Dataset;
 import dev.usp4j.data.Image;
-import dev.usp4j.diffusion.ModelRegistry;
 import dev.usp4j.diffusion.model.DiT;
 import dev.usp4j.diffusion.sampling.Samplers;
-import dev.usp4j.nn.Module;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.usp.DatasetSpec;
 import dev.usp4j.usp.eval.FeatureClassifier;
@@ -79,11 +77,7 @@ public final class FidCommand implements Callable<Integer> {
                     w.flush();
                 });
         DiT model = GenerativeCheckpoints.loadEma(checkpoint);
-        Module m = ModelRegistry.fromPretrained(vaeDir);
-        if (!(m instanceof AutoencoderKL vae)) {
-            throw new IllegalArgumentException(vaeDir + " holds a " + m.getClass().getSimpleName()
-                    + ", not an AutoencoderKL");
-        }
+        AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
         String s = sampler != null ? sampler : model.getClass().getSimpleName().equals("SiT") ? "sde" : "ddpm";
         long[] labels = LatentSampling.uniformLabels(n, model.config().numClasses(), seed);
         List<Image> samples = new LatentSampling(model, Samplers.parse(s), cfg, 64).images(labels, seed, vae,

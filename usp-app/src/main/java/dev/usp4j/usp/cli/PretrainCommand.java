@@ -2,7 +2,6 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.vit.MaeConfig;
-import dev.usp4j.nn.vit.MaeConfigs;
 import dev.usp4j.usp.pretrain.LrPlan;
 import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
 import dev.usp4j.usp.pretrain.PretrainConfig;
@@ -63,11 +62,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, t.step());
             } else {
-                int[] z = c.latentShape();
-                MaeConfig named = MaeConfigs.named(model, z[1]);
-                MaeConfig mae = new MaeConfig(z[1], named.patchSize(), z[0], named.embedDim(), named.depth(),
-                        named.numHeads(), named.decoderEmbedDim(), named.decoderDepth(), named.decoderNumHeads(),
-                        named.mlpRatio(), named.normPixLoss(), named.maskRatio());
+                MaeConfig mae = dev.usp4j.usp.Models.mae(model, c.latentShape());
                 PretrainConfig d = PretrainConfig.defaults(mae);
                 long wu = warmup != null ? warmup : Math.max(1, steps / 20);
                 PretrainConfig cfg = d.withTrain(d.train().withBatchSize(batch).withBlr(blr)

@@ -2,10 +2,8 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.Image;
 import dev.usp4j.data.ImageGrid;
-import dev.usp4j.diffusion.ModelRegistry;
 import dev.usp4j.diffusion.model.DiT;
 import dev.usp4j.diffusion.sampling.Samplers;
-import dev.usp4j.nn.Module;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.usp.eval.NpzExport;
 import dev.usp4j.usp.gen.GenerativeCheckpoints;
@@ -60,11 +58,7 @@ public final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-n must be positive, got " + n);
         }
         DiT model = GenerativeCheckpoints.loadEma(checkpoint);
-        Module m = ModelRegistry.fromPretrained(vaeDir);
-        if (!(m instanceof AutoencoderKL vae)) {
-            throw new IllegalArgumentException(vaeDir + " holds a " + m.getClass().getSimpleName()
-                    + ", not an AutoencoderKL");
-        }
+        AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
         String spec0 = sampler != null ? sampler : model.getClass().getSimpleName().equals("SiT") ? "sde" : "ddpm";
         LatentSampling sampling = new LatentSampling(model, Samplers.parse(spec0), cfg, Math.min(n, 64));
         long[] labels = LatentSampling.uniformLabels(n, model.config().numClasses(), seed);

@@ -2,8 +2,6 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.diffusion.model.DiT;
-import dev.usp4j.diffusion.model.DiTConfig;
-import dev.usp4j.diffusion.model.DiTConfigs;
 import dev.usp4j.diffusion.model.SiT;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Safetensors;
@@ -110,16 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private DiT build(LatentCache c, boolean usp) {
-        String family = kind.equals("dit") ? "DiT" : "SiT";
-        String name = family + "-" + size + (usp ? "-VAE-simple" : "");
-        if (!DiTConfigs.isKnown(name)) {
-            throw new IllegalArgumentException("unknown model size '" + size + "' (e.g. N/2, S/2, B/2, L/2, XL/2)");
-        }
-        int[] z = c.latentShape();
-        DiTConfig base = DiTConfigs.named(name);
-        DiTConfig cfg = new DiTConfig(z[1], base.patchSize(), z[0], base.hiddenSize(), base.depth(), base.numHeads(),
-                base.mlpRatio(), base.classDropoutProb(), classes, base.learnSigma(), base.affineNorm());
-        return kind.equals("dit") ? new DiT(cfg) : new SiT(cfg);
+        return dev.usp4j.usp.Models.generative(kind.equals("sit"), size, usp, c.latentShape(), classes);
     }
 
     /** An MAE state dict, plain or inside a training checkpoint (keys "model.*"). */

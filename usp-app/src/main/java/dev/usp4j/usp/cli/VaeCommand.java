@@ -7,7 +7,6 @@ import dev.usp4j.data.ToTensor;
 import dev.usp4j.data.Transform;
 import dev.usp4j.data.transforms.Pad;
 import dev.usp4j.diffusion.ModelRegistry;
-import dev.usp4j.nn.Module;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.VaeConfigs;
 import dev.usp4j.usp.DatasetSpec;
@@ -134,11 +133,7 @@ public final class VaeCommand {
             if (!split.equals("train") && !split.equals("test")) {
                 throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
             }
-            Module m = ModelRegistry.fromPretrained(vaeDir);
-            if (!(m instanceof AutoencoderKL vae)) {
-                throw new IllegalArgumentException(vaeDir + " holds a " + m.getClass().getSimpleName()
-                        + ", not an AutoencoderKL");
-            }
+            AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
             Dataset ds = DatasetSpec.open(dataset, split.equals("train"));
             PrintWriter w = spec.commandLine().getOut();
             try (LatentCache c = LatentCache.openOrBuild(out, ds, inputTransform(ds), transformName(ds),

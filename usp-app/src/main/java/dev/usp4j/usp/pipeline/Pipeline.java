@@ -10,14 +10,11 @@ import dev.usp4j.data.Transform;
 import dev.usp4j.data.transforms.Pad;
 import dev.usp4j.diffusion.ModelRegistry;
 import dev.usp4j.diffusion.model.DiT;
-import dev.usp4j.diffusion.model.DiTConfig;
-import dev.usp4j.diffusion.model.DiTConfigs;
 import dev.usp4j.diffusion.model.SiT;
 import dev.usp4j.diffusion.sampling.Samplers;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.VaeConfigs;
 import dev.usp4j.nn.vit.MaeConfig;
-import dev.usp4j.nn.vit.MaeConfigs;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.usp.DatasetSpec;
 import dev.usp4j.usp.VaeLatentEncoder;
@@ -144,7 +141,7 @@ public final class Pipeline {
     }
 
     private AutoencoderKL loadVae() throws IOException {
-        return (AutoencoderKL) ModelRegistry.fromPretrained(run.resolve("vae").resolve("model"));
+        return dev.usp4j.usp.Models.loadVae(run.resolve("vae").resolve("model"));
     }
 
     private Map<String, Object> latents(Dataset train, Dataset test) throws IOException {
@@ -173,11 +170,7 @@ public final class Pipeline {
             if (Files.exists(ckpt)) {
                 t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
             } else {
-                int[] z = c.latentShape();
-                MaeConfig named = MaeConfigs.named(preset.mae(), z[1]);
-                MaeConfig mae = new MaeConfig(z[1], named.patchSize(), z[0], named.embedDim(), named.depth(),
-                        named.numHeads(), named.decoderEmbedDim(), named.decoderDepth(), named.decoderNumHeads(),
-                        named.mlpRatio(), named.normPixLoss(), named.maskRatio());
+                MaeConfig mae = dev.usp4j.usp.Models.mae(preset.mae(), c.latentShape());
                 PretrainConfig d = PretrainConfig.defaults(mae);
                 long steps = preset.pretrainSteps();
                 t = new MaskedLatentTrainer(d.withTrain(d.train().withBatchSize(preset.pretrainBatch())
@@ -290,12 +283,7 @@ public final class Pipeline {
     }
 
     private DiT build(LatentCache c, boolean sit, boolean usp, int classes) {
-        String name = (sit ? "SiT-" : "DiT-") + preset.ditSize() + (usp ? "-VAE-simple" : "");
-        DiTConfig base = DiTConfigs.named(name);
-        int[] z = c.latentShape();
-        DiTConfig cfg = new DiTConfig(z[1], base.patchSize(), z[0], base.hiddenSize(), base.depth(), base.numHeads(),
-                base.mlpRatio(), base.classDropoutProb(), classes, base.learnSigma(), base.affineNorm());
-        return sit ? new SiT(cfg) : new DiT(cfg);
+        return dev.usp4j.usp.Models.generative(sit, preset.ditSize(), usp, c.latentShape(), classes);
     }
 
     private Map<String, Object> probe(int classes) throws IOException {
