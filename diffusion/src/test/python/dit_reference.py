@@ -205,7 +205,8 @@ def get_1d_sincos_pos_embed_from_grid(embed_dim, pos):
     return np.concatenate([np.sin(out), np.cos(out)], axis=1)
 
 
-SIZES = {"S": (384, 12, 6), "B": (768, 12, 12), "L": (1024, 24, 16), "XL": (1152, 28, 16)}
+SIZES = {"S": (384, 12, 6), "B": (768, 12, 12), "L": (1024, 24, 16), "XL": (1152, 28, 16),
+         "Ti": (192, 12, 3), "N": (128, 4, 4)}  # the last two: usp4j's small sizes (DiTConfigs)
 
 
 def named(name, **kwargs):

@@ -1,0 +1,144 @@
+package dev.usp4j.bench;
+
+import dev.usp4j.autograd.Tensor;
+import dev.usp4j.diffusion.gaussian.Diffusions;
+import dev.usp4j.diffusion.gaussian.SpacedDiffusion;
+import dev.usp4j.diffusion.model.DiT;
+import dev.usp4j.nn.Module;
+import dev.usp4j.nn.optim.AdamW;
+import dev.usp4j.nn.optim.ParamGroup;
+import dev.usp4j.nn.vae.AutoencoderKL;
+import dev.usp4j.nn.vae.DiagonalGaussian;
+import dev.usp4j.nn.vae.VaeConfigs;
+import dev.usp4j.nn.vit.MaeConfig;
+import dev.usp4j.nn.vit.MaskedAutoencoderViT;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.cpu.Parallel;
+import dev.usp4j.tensor.random.Generator;
+import dev.usp4j.usp.Models;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * Times whole training steps of the three networks the quick pipeline trains on this machine, split into forward
+ * (through the loss), backward and the AdamW update, so that the step that dominates a stage is visible and can be
+ * compared with PyTorch's ({@code bench/peers/train_step_torch.py} builds the same networks, losses and batches):
+ * <ul>
+ *   <li>{@code vae}: a small AutoencoderKL ("VAE-f4-small" by default) on 1×32×32 images, LDM's L1 + KL loss
+ *       (as {@code VaeTrainer});</li>
+ *   <li>{@code dit}: a DiT ("DiT-Ti/2") on 4×8×8 latents with learned sigma, DiT's diffusion loss at random
+ *       timesteps (as {@code GenerativeTrainer});</li>
+ *   <li>{@code mae}: an MAE ("MAE-ViT-T/2") on 4×8×8 latents, mask ratio 0.75 (as {@code MaskedLatentTrainer}).</li>
+ * </ul>
+ * Usage: {@code java --add-modules jdk.incubator.vector -cp "bench/target/classes:bench/target/lib/*"
+ * dev.usp4j.bench.TrainStepBench net=vae|dit|mae [model=NAME] [batch=64] [warmup=3] [iters=10] [threads=N]}.
+ */
+public final class TrainStepBench {
+    private TrainStepBench() {
+    }
+
+    /** One training step's pieces: build the loss (forward), then backward and update are timed separately. */
+    private record Net(Module module, Supplier<Tensor> loss) {
+    }
+
+    public static void main(String[] args) {
+        String net = "vae";
+        String model = null;
+        int batch = 64;
+        int warmup = 3;
+        int iters = 10;
+        boolean verbose = false;
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            switch (kv[0]) {
+                case "net" -> net = kv[1];
+                case "model" -> model = kv[1];
+                case "batch" -> batch = Integer.parseInt(kv[1]);
+                case "warmup" -> warmup = Integer.parseInt(kv[1]);
+                case "iters" -> iters = Integer.parseInt(kv[1]);
+                case "threads" -> Parallel.setThreads(Integer.parseInt(kv[1]));
+                case "verbose" -> verbose = Boolean.parseBoolean(kv[1]);
+                default -> throw new IllegalArgumentException("unknown argument '" + a
+                        + "' (net=, model=, batch=, warmup=, iters=, threads=, verbose=)");
+            }
+        }
+        Generator gen = new Generator(1234);
+        Net n = switch (net) {
+            case "vae" -> vae(model == null ? "VAE-f4-small" : model, batch, gen);
+            case "dit" -> dit(model == null ? "DiT-Ti/2" : model, batch, gen);
+            case "mae" -> mae(model == null ? "MAE-ViT-T/2" : model, batch, gen);
+            default -> throw new IllegalArgumentException("net must be vae, dit or mae, got '" + net + "'");
+        };
+        long params = n.module().parameters().stream().mapToLong(p -> p.data().numel()).sum();
+        AdamW opt = new AdamW(List.of(new ParamGroup(n.module().parameters(), 1e-4, 0.0)));
+        n.module().train();
+        double[][] t = new double[iters][3];
+        for (int i = -warmup; i < iters; i++) {
+            long a = System.nanoTime();
+            Tensor loss = n.loss().get();
+            loss.data().toFloatArray(); // the forward's result is materialised before the clock reads
+            long b = System.nanoTime();
+            opt.zeroGrad();
+            loss.backward();
+            long c = System.nanoTime();
+            opt.step();
+            long d = System.nanoTime();
+            if (verbose) {
+                System.out.printf(Locale.ROOT, "  step %d: forward %.1f ms, backward %.1f ms, update %.1f ms%n", i,
+                        (b - a) / 1e6, (c - b) / 1e6, (d - c) / 1e6);
+            }
+            if (i >= 0) {
+                t[i] = new double[] {(b - a) / 1e6, (c - b) / 1e6, (d - c) / 1e6};
+            }
+        }
+        System.out.printf(Locale.ROOT, "usp4j %s %s batch %d (%,d parameters, %d threads): median ms forward %.1f,"
+                        + " backward %.1f, update %.1f, step %.1f%n", net, model == null ? "default" : model, batch,
+                params, Parallel.threads(), median(t, 0), median(t, 1), median(t, 2), medianSum(t));
+    }
+
+    private static Net vae(String name, int batch, Generator gen) {
+        AutoencoderKL vae = new AutoencoderKL(VaeConfigs.named(name));
+        int c = vae.config().inChannels();
+        int s = vae.config().sampleSize();
+        NDArray x = NDArray.rand(gen, batch, c, s, s).mul(2f).sub(1f);
+        return new Net(vae, () -> {
+            Tensor xt = Tensor.of(x);
+            DiagonalGaussian q = vae.encode(xt);
+            Tensor recon = vae.decode(q.sample(gen));
+            Tensor rec = xt.sub(recon).abs().sum().div(batch);
+            return rec.add(q.kl().sum().div(batch).mul(1e-6));
+        });
+    }
+
+    private static Net dit(String name, int batch, Generator gen) {
+        String[] parts = name.split("-", 2);
+        DiT dit = Models.generative(parts[0].equals("SiT"), parts[1], false, new int[] {4, 8, 8}, 10);
+        SpacedDiffusion diffusion = Diffusions.create("", "linear", false, false, false, dit.config().learnSigma(),
+                false, 1000);
+        NDArray x = NDArray.randn(gen, batch, 4, 8, 8);
+        NDArray y = NDArray.randint(gen, 0, 10, batch);
+        return new Net(dit, () -> {
+            NDArray t = NDArray.randint(gen, 0, 1000, batch);
+            return diffusion.trainingLosses((xt, ts) -> dit.forward(xt, ts, y), x, t, gen).loss().mean();
+        });
+    }
+
+    private static Net mae(String name, int batch, Generator gen) {
+        MaeConfig cfg = Models.mae(name, new int[] {4, 8, 8});
+        MaskedAutoencoderViT mae = new MaskedAutoencoderViT(cfg, gen);
+        NDArray x = NDArray.randn(gen, batch, 4, 8, 8);
+        return new Net(mae, () -> mae.forward(Tensor.of(x), 0.75, gen).loss());
+    }
+
+    private static double median(double[][] t, int col) {
+        double[] v = Arrays.stream(t).mapToDouble(r -> r[col]).sorted().toArray();
+        return v[v.length / 2];
+    }
+
+    private static double medianSum(double[][] t) {
+        double[] v = Arrays.stream(t).mapToDouble(r -> r[0] + r[1] + r[2]).sorted().toArray();
+        return v[v.length / 2];
+    }
+}
