@@ -34,7 +34,7 @@ public final class Progress implements AutoCloseable {
     private boolean finished;
 
     private Progress(String label, long total, long initial, String unit, PrintWriter out, boolean terminal,
-                     LongSupplier nanos) {
+                     LongSupplier nanos, long start) {
         if (total < 0 || initial < 0) {
             throw new IllegalArgumentException("Progress '" + label + "': total and initial must be >= 0, got total "
                     + total + ", initial " + initial);
@@ -46,7 +46,7 @@ public final class Progress implements AutoCloseable {
         this.out = out;
         this.terminal = terminal;
         this.nanos = nanos;
-        this.start = nanos.getAsLong();
+        this.start = start;
         this.done = initial;
         this.nextTenth = tenthAfter(initial);
     }
@@ -58,13 +58,22 @@ public final class Progress implements AutoCloseable {
 
     /** A bar over {@code total} {@code unit}s of which {@code initial} were done before it opened (a resumed run). */
     public static Progress of(String label, long total, long initial, String unit, PrintWriter out) {
-        return new Progress(label, total, initial, unit, out, isTerminal(out), System::nanoTime);
+        return startedAt(label, total, initial, unit, out, System.nanoTime());
+    }
+
+    /**
+     * A bar whose work began at {@code startNanos} ({@link System#nanoTime}), for work first heard of only after its
+     * first part was done (a library reporting "n/N done" after each batch): rate and ETA then include that part.
+     */
+    public static Progress startedAt(String label, long total, long initial, String unit, PrintWriter out,
+                                     long startNanos) {
+        return new Progress(label, total, initial, unit, out, isTerminal(out), System::nanoTime, startNanos);
     }
 
     /** A bar with an explicit mode and clock (nanoseconds), for tests. */
     public static Progress withClock(String label, long total, long initial, String unit, PrintWriter out,
                                      boolean terminal, LongSupplier nanos) {
-        return new Progress(label, total, initial, unit, out, terminal, nanos);
+        return new Progress(label, total, initial, unit, out, terminal, nanos, nanos.getAsLong());
     }
 
     /** True when {@code out} writes to an interactive terminal (the console's own writer). */

@@ -184,7 +184,7 @@ public final class LineChart {
                 }
             }
         }
-        double[] xt = Ticks.linear(xMin, xMax, 8);
+        double[] xt = Ticks.linear(xMin, xMax, 8, integerX());
         double[] yt = logY ? Ticks.log(yMin, yMax) : Ticks.linear(yMin, yMax, 6);
         p.x0 = xt[0];
         p.x1 = xt[xt.length - 1];
@@ -210,6 +210,17 @@ public final class LineChart {
         }
         g.setColor(INK);
         g.drawRect(p.x, p.y, p.w, p.h);
+    }
+
+    private boolean integerX() {
+        for (Series s : series) {
+            for (int i = 0; i < s.size(); i++) {
+                if (s.usable(i, logY) && s.xAt(i) != Math.rint(s.xAt(i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private void line(Graphics2D g, Plot p, Series s, Color c) {

@@ -15,12 +15,20 @@ public final class Ticks {
 
     /** About {@code target} round values spanning [lo, hi] on a linear axis, from a multiple of the step below lo. */
     public static double[] linear(double lo, double hi, int target) {
+        return linear(lo, hi, target, false);
+    }
+
+    /** As {@link #linear(double, double, int)}; with {@code integers} the step is at least 1 (training steps). */
+    public static double[] linear(double lo, double hi, int target, boolean integers) {
         if (!(hi > lo)) {
             double pad = lo == 0 ? 1 : Math.abs(lo) * 0.1;
             lo -= pad;
             hi += pad;
         }
         double step = niceStep((hi - lo) / Math.max(1, target));
+        if (integers) {
+            step = Math.max(1, step);
+        }
         double first = Math.floor(lo / step + 1e-9) * step;
         double last = Math.ceil(hi / step - 1e-9) * step;
         int n = (int) Math.round((last - first) / step) + 1;
