@@ -52,7 +52,10 @@ public final class Ticks {
         return Math.round(v * q) / q;
     }
 
-    /** Ticks for a log axis over [lo, hi] (both > 0): the decades enclosing the range, with 2 and 5 if it is narrow. */
+    /**
+     * Ticks for a log axis over [lo, hi] (both > 0), from the last tick at or below lo to the first at or above hi:
+     * powers of ten, with 2 and 5 times them when the range spans at most two decades.
+     */
     public static double[] log(double lo, double hi) {
         if (!(lo > 0) || !(hi > 0)) {
             throw new IllegalArgumentException("Ticks.log: the range must be positive, got [" + lo + ", " + hi + "]");
@@ -64,11 +67,16 @@ public final class Ticks {
         }
         List<Double> t = new ArrayList<>();
         double[] mult = d1 - d0 <= 2 ? new double[] {1, 2, 5} : new double[] {1};
+        decades:
         for (int d = d0; d <= d1; d++) {
             for (double m : mult) {
                 double v = m * Math.pow(10, d);
-                if (d == d1 && m > 1) {
-                    break;
+                // Tight: start at the last tick at or below lo, stop at the first at or above hi (two at least).
+                if (t.size() >= 2 && t.getLast() >= hi * (1 - 1e-9)) {
+                    break decades;
+                }
+                if (v <= lo * (1 + 1e-9)) {
+                    t.clear();
                 }
                 t.add(v);
             }

@@ -83,6 +83,9 @@ class LineChartTest {
         assertArrayEquals(new double[] {0.2, 0.3, 0.4, 0.5, 0.6, 0.7}, Ticks.linear(0.23, 0.68, 6), 1e-12);
         assertArrayEquals(new double[] {0.1, 0.2, 0.5, 1, 2, 5, 10}, Ticks.log(0.15, 7), 1e-12);
         assertArrayEquals(new double[] {1, 10, 100, 1000, 10000}, Ticks.log(3, 5000), 1e-9);
+        assertArrayEquals(new double[] {0.1, 0.2, 0.5, 1, 2}, Ticks.log(0.14, 1.2), 1e-12);
+        assertArrayEquals(new double[] {0.2, 0.5}, Ticks.log(0.2, 0.3), 1e-12);
+        assertArrayEquals(new double[] {1, 2}, Ticks.log(1, 1), 1e-12);
         assertArrayEquals(new double[] {1, 2}, Ticks.linear(1, 2, 8, true));
         assertEquals(0.2, Ticks.linear(1, 2, 8)[1] - 1, 1e-12);
         double[] flat = Ticks.linear(2, 2, 5);
