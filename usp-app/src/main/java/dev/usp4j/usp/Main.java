@@ -16,7 +16,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // The console's own writer on a terminal, so that progress bars know they may redraw their line.
+        java.io.Console console = System.console();
+        PrintWriter out = console != null && console.isTerminal() ? console.writer() : new PrintWriter(System.out,
+                true);
+        System.exit(execute(args, out, new PrintWriter(System.err, true)));
     }
 
     /** Runs the command line {@code args}, printing to {@code out} and {@code err}; returns the exit status. */

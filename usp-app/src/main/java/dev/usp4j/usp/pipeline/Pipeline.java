@@ -17,6 +17,7 @@ import dev.usp4j.nn.vae.VaeConfigs;
 import dev.usp4j.nn.vit.MaeConfig;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.usp.DatasetSpec;
+import dev.usp4j.usp.Progress;
 import dev.usp4j.usp.VaeLatentEncoder;
 import dev.usp4j.usp.eval.FeatureClassifier;
 import dev.usp4j.usp.eval.Fid;
@@ -42,17 +43,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * {@code ./usp pipeline}: the whole USP chain on one dataset, stage by stage — a VAE trained from scratch, latent
  * caches, USP pretraining, a feature classifier for the FID, DiT and SiT each from scratch and from USP at the same
  * budget (FID in classifier features and sample accuracy at every evaluation step), and a linear probe of the USP
- * encoder against a random one — then {@code report.md}. Each stage is skipped when its inputs' hash matches what
- * the ledger recorded, and every trainer resumes from its own checkpoint, so re-running after an interruption
- * continues where it stopped. Every logged number also goes to {@code metrics.jsonl}.
+ * encoder against a random one — then {@code report.md} and a self-contained {@code report.html} with plots drawn
+ * from {@code metrics.jsonl}. Each stage is skipped when its inputs' hash matches what the ledger recorded, and every
+ * trainer resumes from its own checkpoint, so re-running after an interruption continues where it stopped. Every
+ * logged number also goes to {@code metrics.jsonl}; every long loop shows a {@link Progress} bar.
  */
 public final class Pipeline {
-    private static final List<String> GENERATIVE = List.of("dit-scratch", "dit-usp", "sit-scratch", "sit-usp");
+    private static final List<String> GENERATIVE = Plots.GENERATIVE;
+    private static final Pattern ENCODED = Pattern.compile("encoded (\\d+)/(\\d+) images");
+    private static final Pattern CLASSIFIER_STEP = Pattern.compile("classifier: step (\\d+)/(\\d+), (loss \\S+)");
 
     private final Path run;
     private final Preset preset;
@@ -126,10 +131,12 @@ public final class Pipeline {
                 .workers(2).transform(input(train)).build()) {
             VaeTrainer t = new VaeTrainer(vae, loader, new VaeTrainer.Config(1e-3, 1e-6, 100, 0),
                     dir.resolve("train.ckpt.safetensors"));
-            t.train(preset.vaeSteps(), (int) Math.max(1, preset.vaeSteps() / 10), (s, loss, rec, kl) -> {
-                metrics.log("vae", s, "loss", loss);
-                say(String.format(Locale.ROOT, "  vae step %d/%d: loss %.2f", s, preset.vaeSteps(), loss));
-            });
+            try (Progress bar = Progress.of("  vae", preset.vaeSteps(), t.step(), "it", out)) {
+                t.train(preset.vaeSteps(), 1, (s, loss, rec, kl) -> {
+                    metrics.log("vae", s, "loss", loss);
+                    bar.update(s, String.format(Locale.ROOT, "loss %.2f", loss));
+                });
+            }
             double scale = VaeTrainer.calibrateScale(vae, loader, Math.min(16, loader.batchesPerEpoch()));
             AutoencoderKL scaled = new AutoencoderKL(vae.config().withScalingFactor(scale));
             scaled.loadStateDict(vae.stateDict(), true);
@@ -150,9 +157,10 @@ public final class Pipeline {
         Map<String, Object> r = new LinkedHashMap<>();
         for (boolean isTrain : new boolean[] {true, false}) {
             Dataset ds = isTrain ? train : test;
-            try (LatentCache c = LatentCache.openOrBuild(cacheFile(isTrain), ds, input(ds),
+            try (ProgressLog log = new ProgressLog(isTrain ? "  encode train" : "  encode test", "img", ENCODED, out,
+                    this::say); LatentCache c = LatentCache.openOrBuild(cacheFile(isTrain), ds, input(ds),
                     input(ds) == Transform.identity() ? "none" : "pad 2", ToTensor.symmetric(), enc,
-                    vae.scalingFactor(), isTrain, 64, this::say)) {
+                    vae.scalingFactor(), isTrain, 64, log)) {
                 r.put(isTrain ? "train" : "test", (long) c.size());
             }
         }
@@ -177,22 +185,24 @@ public final class Pipeline {
                         .withPlan(LrPlan.steps(Math.max(1, steps / 20), steps))
                         .withCheckpointEvery(Math.max(1, steps / 4))), c, ckpt);
             }
-            long every = Math.max(1, preset.pretrainSteps() / 10);
-            var last = t.train(preset.pretrainSteps(), m -> {
-                metrics.log("pretrain", m.step(), "loss", m.loss());
-                if (m.step() % every == 0) {
-                    say(String.format(Locale.ROOT, "  pretrain step %d/%d: loss %.4f", m.step(),
-                            preset.pretrainSteps(), m.loss()));
-                }
-            });
+            dev.usp4j.usp.pretrain.TrainMetrics last;
+            try (Progress bar = Progress.of("  pretrain", preset.pretrainSteps(), t.step(), "it", out)) {
+                last = t.train(preset.pretrainSteps(), m -> {
+                    metrics.log("pretrain", m.step(), "loss", m.loss());
+                    bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss()));
+                });
+            }
             return Map.of("loss", last == null ? Double.NaN : last.loss());
         }
     }
 
     private Map<String, Object> classifier(Dataset train, Dataset test) throws IOException {
         FeatureClassifier.Settings d = FeatureClassifier.Settings.defaults();
-        FeatureClassifier net = FeatureClassifier.loadOrTrain(run.resolve("classifier.safetensors"), train,
-                new FeatureClassifier.Settings(preset.classifierSteps(), d.batchSize(), d.lr(), d.seed()), this::say);
+        FeatureClassifier net;
+        try (ProgressLog log = new ProgressLog("  classifier", "it", CLASSIFIER_STEP, out, this::say)) {
+            net = FeatureClassifier.loadOrTrain(run.resolve("classifier.safetensors"), train,
+                    new FeatureClassifier.Settings(preset.classifierSteps(), d.batchSize(), d.lr(), d.seed()), log);
+        }
         List<Image> images = new ArrayList<>();
         long[] labels = new long[Math.min(1000, test.size())];
         for (int i = 0; i < labels.length; i++) {
@@ -235,7 +245,7 @@ public final class Pipeline {
                     say("  USP transfer: " + report.summary());
                 }
                 GenerativeConfig cfg = GenerativeConfig.defaults().withBatchSize(preset.genBatch())
-                        .withEmaDecay(preset.emaDecay()).withLogEvery((int) Math.max(1, preset.genSteps() / 20))
+                        .withEmaDecay(preset.emaDecay()).withLogEvery((int) Math.max(1, preset.genSteps() / 100))
                         .withCheckpointEvery((int) Math.max(1, preset.genSteps() / 4));
                 t = GenerativeTrainer.start(model, c, cfg, ckpt);
             }
@@ -246,16 +256,22 @@ public final class Pipeline {
                 if (recorded && at != preset.evalSteps().getLast()) {
                     continue; // evaluated before an interruption: the EMA of that step is gone, keep its numbers
                 }
-                t.train(at, new TrainingListener() {
-                    @Override
-                    public void onMetrics(TrainingMetrics m) {
-                        metrics.log(name, m.step(), "loss", m.loss());
-                    }
-                });
+                try (Progress bar = Progress.of("  " + name + " train", at, t.step(), "it", out)) {
+                    t.train(at, new TrainingListener() {
+                        @Override
+                        public void onMetrics(TrainingMetrics m) {
+                            metrics.log(name, m.step(), "loss", m.loss());
+                            bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss()));
+                        }
+                    });
+                }
                 DiT ema = t.emaModel();
                 long[] labels = LatentSampling.uniformLabels(preset.fidSamples(), ema.config().numClasses(), at);
-                List<Image> samples = new LatentSampling(ema, Samplers.parse(samplerSpec), 1.0, 64)
-                        .images(labels, at, vae, vae.scalingFactor(), done -> { });
+                List<Image> samples;
+                try (Progress bar = Progress.of("  " + name + " sample@" + at, labels.length, 0, "img", out)) {
+                    samples = new LatentSampling(ema, Samplers.parse(samplerSpec), 1.0, 64)
+                            .images(labels, at, vae, vae.scalingFactor(), bar::update);
+                }
                 double f = Fid.of(realStats, fid.stats(samples));
                 double acc = net.accuracy(FeatureClassifier.input(samples), labels);
                 metrics.log(name, at, "fid", f);
@@ -301,7 +317,10 @@ public final class Pipeline {
                         : new LinearProbe(d.withTrain(d.train().withBatchSize(preset.probeBatch())
                         .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps))
                         .withCheckpointEvery(Math.max(1, steps / 2))), random ? null : state, c, ckpt);
-                p.train(steps, m -> { });
+                try (Progress bar = Progress.of(random ? "  probe (random)" : "  probe (USP)", steps, p.step(), "it",
+                        out)) {
+                    p.train(steps, m -> bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss())));
+                }
                 double top1 = p.evaluate(e);
                 metrics.log("probe", steps, random ? "random_top1" : "usp_top1", top1);
                 say(String.format(Locale.ROOT, "  linear probe (%s encoder): top-1 %.4f", random ? "random" : "USP",

@@ -5,17 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.usp4j.usp.Main;
+import dev.usp4j.usp.report.LineChart;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole chain on the tiny preset (synthetic data): every stage runs, the report holds the from-scratch vs USP
- * table, the probe and the grids; a second run skips every stage; and a run whose later stages were cut off (their
- * ledger entries gone, as after a kill, their checkpoints kept) resumes them and keeps the finished ones.
+ * The whole chain on the tiny preset (synthetic data): every stage runs with progress bars, the report holds the
+ * from-scratch vs USP table, the probe, the plots and the grids, also as self-contained HTML; a second run skips
+ * every stage; and a run whose later stages were cut off (their ledger entries gone, as after a kill, their
+ * checkpoints kept) resumes them and keeps the finished ones.
  */
 class PipelineTest {
     @TempDir
@@ -45,6 +48,19 @@ class PipelineTest {
         }
         assertTrue(report.contains("from USP vs") && report.contains("from scratch"), report);
         assertTrue(Files.readAllLines(run.resolve("metrics.jsonl")).size() > 20, "metrics logged");
+        for (String plot : new String[] {"loss_vae", "loss_pretrain", "loss_generative", "fid", "sample_accuracy"}) {
+            Path png = run.resolve("plots/" + plot + ".png");
+            assertEquals(LineChart.WIDTH, ImageIO.read(png.toFile()).getWidth(), plot);
+            assertTrue(report.contains("](plots/" + plot + ".png)"), plot + " linked in\n" + report);
+        }
+        String html = Files.readString(run.resolve("report.html"));
+        assertEquals(9, html.split("src=\"data:image/png;base64,", -1).length - 1, "5 plots and 4 grids embedded");
+        for (String cell : new String[] {"<td>dit-usp</td>", "<td>USP-pretrained</td>", "<td>fid_samples</td>",
+            "<th>seconds</th>"}) {
+            assertTrue(html.contains(cell), cell);
+        }
+        assertTrue(first.contains("  pretrain  100%|██████████| 2/2 ["), "progress bars in\n" + first);
+        assertFalse(first.contains("step 1/2"), "no 'step k/N' lines left");
 
         String again = usp("pipeline", "--preset", "tiny", "--out", run.toString());
         assertFalse(again.contains(": running"), again);
