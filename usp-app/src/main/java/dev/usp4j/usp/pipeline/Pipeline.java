@@ -72,6 +72,7 @@ public final class Pipeline {
         this.preset = preset;
         this.out = out;
         this.ledger = new StageLedger(run);
+        ledger.sweepTempFiles();
         this.metrics = new MetricsLog(run);
     }
 

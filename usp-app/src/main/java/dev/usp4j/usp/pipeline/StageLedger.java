@@ -89,6 +89,20 @@ final class StageLedger {
         return target;
     }
 
+    /**
+     * Deletes the temp files a killed run left half-written under the run folder (writers go through a temp file and
+     * a rename, so a *.tmp is never a finished result); the folder of moved-aside results is left alone.
+     */
+    void sweepTempFiles() throws IOException {
+        Path runDir = dir.getParent();
+        try (var files = Files.walk(runDir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".tmp") && Files.isRegularFile(f)
+                    && !runDir.relativize(f).startsWith("earlier")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     void markDone(String stage, String hash, Map<String, ?> results) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("hash", hash);
