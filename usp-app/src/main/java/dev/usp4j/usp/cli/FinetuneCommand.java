@@ -91,8 +91,15 @@ public final class FinetuneCommand implements Callable<Integer> {
                 f = FineTune.resume(ckpt, c, ckpt);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, f.step());
             } else {
+                if (!Files.isRegularFile(pretrained)) {
+                    throw new IllegalArgumentException("no pretraining checkpoint " + pretrained + " (./usp pretrain"
+                            + " writes one)");
+                }
+                Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(pretrained, false);
                 VitConfig probe = LinearProbe.vitForPretrained(pretrained, c, classes);
-                Map<String, NDArray> state = randomInit ? null : MaskedLatentTrainer.readPretrained(pretrained, false);
+                if (randomInit) {
+                    state = null;
+                }
                 FineTuneConfig cfg = config(probe);
                 Files.createDirectories(out);
                 f = new FineTune(cfg, state, c, ckpt);
