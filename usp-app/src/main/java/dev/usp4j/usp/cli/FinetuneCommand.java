@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
         description = {"Fine-tune a pretrained (or random) encoder as a ViT classifier on latents (resumable);"
             + " prints top-1 on the eval cache.",
             "Recipe: average pool + fc_norm, AdamW (0.9, 0.999), weight decay 0.05, lr = blr × batch / 256 with"
-                + " 10% warmup then cosine."})
+                + " 10%% warmup then cosine."})
 public final class FinetuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

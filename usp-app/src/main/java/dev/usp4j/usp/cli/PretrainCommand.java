@@ -37,7 +37,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--steps", required = true, description = "Total steps (the cosine's length).")
     long steps;
 
-    @Option(names = "--warmup", description = "Warmup steps (default: 5% of --steps).")
+    @Option(names = "--warmup", description = "Warmup steps (default: 5%% of --steps).")
     Long warmup;
 
     @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")

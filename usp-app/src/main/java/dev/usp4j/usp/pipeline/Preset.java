@@ -71,7 +71,7 @@ public record Preset(String name, String dataset, String vae, long vaeSteps, int
     public Preset with(String key, String value) {
         Map<String, Object> m = toMap();
         if (!m.containsKey(key)) {
-            throw new IllegalArgumentException("unknown preset setting '" + key + "'; valid: " + keys());
+            throw new IllegalArgumentException("unknown preset setting '" + key + "'; valid keys: " + keys());
         }
         try {
             Object old = m.get(key);

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * child is SIGKILLed mid-stage, and the pipeline run again in this JVM skips the finished stages, resumes
  * pretraining from the checkpoint's step (not from 0), writes the report and leaves no half-written file; the
  * pretrained weights equal, bit for bit, an uninterrupted pretraining of the same configuration on the same latents.
+ * Tagged slow: about 60 s on the shared 2-core machine (a child JVM plus the tiny chain); run it with
+ * {@code -Dusp4j.excludedTags=cuda}.
  */
+@Tag("slow")
 class KillResumeTest {
     private static final String STEPS = "12";
 

@@ -74,7 +74,8 @@ class PipelineTest {
             List<Path> dirs = moved.toList();
             assertEquals(4, dirs.size(), dirs.toString());
             for (Path d : dirs) {
-                assertTrue(Files.exists(d.resolve("evals.json")) && Files.exists(d.resolve("stage.json"))
+                Path outputs = d.resolve(d.getFileName().toString().replaceAll("-[0-9a-f]{12}$", ""));
+                assertTrue(Files.exists(outputs.resolve("evals.json")) && Files.exists(d.resolve("stage.json"))
                         && Files.exists(d.resolve("report.md")), d.toString());
             }
         }
