@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code ./usp pipeline}: the whole chain (see {@link Pipeline}); re-running continues an interrupted run. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = {"VAE → latent cache → USP pretraining → DiT and SiT from scratch and from USP → FID and"
-            + " sample accuracy → linear probe → report.md. Re-running skips finished stages and resumes the rest."})
+            + " sample accuracy → linear probe → report.md.", "Re-running skips finished stages and resumes the"
+            + " rest."})
 public final class PipelineCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

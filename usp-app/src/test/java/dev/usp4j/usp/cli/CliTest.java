@@ -190,7 +190,8 @@ class CliTest {
         assertEquals(0, s.status(), s.err());
         assertTrue(Files.size(grid) > 0 && Files.size(dir.resolve("samples.npz")) > 4 * 32 * 32);
         Run fid = usp("fid", "--checkpoint", run + "/train.ckpt.safetensors", "--vae", vaeOut + "/model",
-                "--dataset", "synthetic:16", "--classifier", dir.resolve("clf.safetensors").toString(), "--classifier-steps", "3", "--sampler",
+                "--dataset", "synthetic:16", "--classifier", dir.resolve("clf.safetensors").toString(),
+                "--classifier-steps", "3", "--sampler",
                 "ddim:4", "-n", "8");
         assertEquals(0, fid.status(), fid.err());
         assertTrue(fid.out().contains("FID (synthetic:16 classifier features)") && fid.out().contains("accuracy"),

@@ -42,7 +42,8 @@ class PresetTest {
     @Test
     void badKeysAndValuesNameTheValidKeys() {
         Preset quick = Preset.named("quick");
-        String[][] cases = {{"gen_stepz", "3", "unknown preset setting 'gen_stepz'"}, {"gen_steps", "x", "not a number"},
+        String[][] cases = {{"gen_stepz", "3", "unknown preset setting 'gen_stepz'"},
+            {"gen_steps", "x", "not a number"},
             {"ema_decay", "1.5", "ema_decay must be in [0, 1)"}, {"eval_steps", "300,200", "ascending"},
             {"eval_steps", "100,200", "must end at gen_steps (400)"}, {"dit_size", "Q/2", "unknown dit_size"},
             {"mae", "MAE-ViT-Q/2", "unknown mae"}, {"dit_sampler", "euler", "unknown kind"},
