@@ -57,8 +57,14 @@ public final class Forward {
                 m.loadStateDict(state, true);
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(weights + " does not fit " + m.getClass().getSimpleName() + ": "
-                    + e.getMessage(), e);
+            String why = e.getMessage();
+            if (why.length() > 400) {
+                why = why.substring(0, 400) + " … (" + (why.length() - 400) + " more characters)";
+            }
+            throw new IllegalArgumentException(weights + " does not fit " + m.getClass().getSimpleName() + " ("
+                    + state.size() + " tensors, e.g. " + state.keySet().stream().limit(2).toList() + "): " + why
+                    + "; give weights saved from this model, or leave --model/--config out to use the weights'"
+                    + " own metadata", e);
         }
         m.eval();
         return m;

@@ -30,7 +30,8 @@ public final class Main {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
-            boolean input = cause instanceof IllegalArgumentException || cause instanceof IOException;
+            boolean input = cause instanceof IllegalArgumentException || cause instanceof IOException
+                    || cause instanceof dev.usp4j.data.DatasetException;
             err.println("usp: " + cause.getMessage());
             if (!input) {
                 cause.printStackTrace(err);

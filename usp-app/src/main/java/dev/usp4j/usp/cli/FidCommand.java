@@ -68,6 +68,8 @@ public final class FidCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-n must be at least 2, got " + n);
         }
         PrintWriter w = spec.commandLine().getOut();
+        DiT model = GenerativeCheckpoints.loadEma(checkpoint);
+        String s = SampleCommand.samplerFor(model, sampler, checkpoint);
         Dataset train = DatasetSpec.open(dataset, true);
         Dataset test = DatasetSpec.open(dataset, false);
         FeatureClassifier.Settings d = FeatureClassifier.Settings.defaults();
@@ -76,9 +78,7 @@ public final class FidCommand implements Callable<Integer> {
                     w.println(msg);
                     w.flush();
                 });
-        DiT model = GenerativeCheckpoints.loadEma(checkpoint);
         AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
-        String s = sampler != null ? sampler : model.getClass().getSimpleName().equals("SiT") ? "sde" : "ddpm";
         long[] labels = LatentSampling.uniformLabels(n, model.config().numClasses(), seed);
         List<Image> samples = new LatentSampling(model, Samplers.parse(s), cfg, 64).images(labels, seed, vae,
                 vae.scalingFactor(), done -> { });

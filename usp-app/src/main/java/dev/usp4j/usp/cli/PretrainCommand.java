@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +37,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--steps", required = true, description = "Total steps (the cosine's length).")
     long steps;
 
-    @Option(names = "--warmup", description = "Warmup steps (default: 5% of --steps).")
+    @Option(names = "--warmup", description = "Warmup steps (default: 5%% of --steps).")
     Long warmup;
 
     @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -59,6 +60,15 @@ public final class PretrainCommand implements Callable<Integer> {
         try (LatentCache c = LatentCache.open(cache)) {
             MaskedLatentTrainer t;
             if (Files.exists(ckpt)) {
+                MaeConfig asked = dev.usp4j.usp.Models.mae(model, c.latentShape());
+                Object had = dev.usp4j.usp.pretrain.LatentTrainer.readConfig(ckpt, PretrainConfig.KIND).get("model");
+                MaeConfig have = had instanceof Map<?, ?> m ? dev.usp4j.nn.vit.MaeConfigs.fromMap(cast(m)) : null;
+                if (have != null && !have.equals(asked)) {
+                    throw new IllegalArgumentException(out + " holds a pretraining run of another MAE (embed "
+                            + have.embedDim() + ", depth " + have.depth() + ") than " + model + " (embed "
+                            + asked.embedDim() + ", depth " + asked.depth() + "); choose another --out, or ask for"
+                            + " that model to resume it");
+                }
                 t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, t.step());
             } else {
@@ -79,6 +89,11 @@ public final class PretrainCommand implements Callable<Integer> {
         w.println("checkpoint: " + ckpt);
         w.flush();
         return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> m) {
+        return (Map<String, Object>) m;
     }
 
     private static void report(PrintWriter w, TrainMetrics m, long steps) {

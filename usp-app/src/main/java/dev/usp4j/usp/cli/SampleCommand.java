@@ -59,7 +59,7 @@ public final class SampleCommand implements Callable<Integer> {
         }
         DiT model = GenerativeCheckpoints.loadEma(checkpoint);
         AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
-        String spec0 = sampler != null ? sampler : model.getClass().getSimpleName().equals("SiT") ? "sde" : "ddpm";
+        String spec0 = samplerFor(model, sampler, checkpoint);
         LatentSampling sampling = new LatentSampling(model, Samplers.parse(spec0), cfg, Math.min(n, 64));
         long[] labels = LatentSampling.uniformLabels(n, model.config().numClasses(), seed);
         PrintWriter w = spec.commandLine().getOut();
@@ -76,5 +76,25 @@ public final class SampleCommand implements Callable<Integer> {
                 npz != null ? " and " + npz : "");
         w.flush();
         return 0;
+    }
+
+    /**
+     * The sampler spec for {@code model}: {@code spec}, or the model's default (ddpm for DiT, sde for SiT) when null;
+     * a Gaussian-diffusion sampler for a SiT, or a transport one for a DiT, is refused in words.
+     */
+    static String samplerFor(DiT model, String spec, Path checkpoint) {
+        boolean sit = model.getClass().getSimpleName().equals("SiT");
+        if (spec == null) {
+            return sit ? "sde" : "ddpm";
+        }
+        String kind = spec.strip().split("[:,]")[0].toLowerCase(Locale.ROOT);
+        boolean gaussian = kind.equals("ddpm") || kind.equals("ddim");
+        boolean transport = kind.equals("ode") || kind.equals("sde");
+        if (sit && gaussian || !sit && transport) {
+            throw new IllegalArgumentException("--sampler " + spec + " samples a " + (gaussian ? "DiT (Gaussian"
+                    + " diffusion)" : "SiT (transport)") + ", but " + checkpoint + " holds a " + (sit ? "SiT" : "DiT")
+                    + "; use " + (sit ? "ode:... or sde:..." : "ddpm:... or ddim:...") + ", or leave --sampler out");
+        }
+        return spec;
     }
 }

@@ -2,6 +2,9 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.diffusion.model.DiT;
+import dev.usp4j.diffusion.model.DiTConfig;
+import dev.usp4j.diffusion.model.DiTConfigs;
+import dev.usp4j.usp.gen.GenerativeCheckpoints;
 import dev.usp4j.diffusion.model.SiT;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Safetensors;
@@ -74,16 +77,23 @@ public final class TrainCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         Path ckpt = out.resolve("train.ckpt.safetensors");
-        Files.createDirectories(out);
         try (LatentCache c = LatentCache.open(cache)) {
             GenerativeTrainer trainer;
             if (Files.exists(ckpt)) {
+                checkSameModel(ckpt);
                 trainer = GenerativeTrainer.resume(ckpt, c);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, trainer.step());
             } else {
                 DiT model = build(c, init.startsWith("usp:"));
                 if (init.startsWith("usp:")) {
-                    TransferReport r = UspTransfer.intoDiT(maeState(Path.of(init.substring(4))), model);
+                    Map<String, NDArray> mae = maeState(Path.of(init.substring(4)));
+                    TransferReport r = UspTransfer.intoDiT(mae, model);
+                    if (r.copied().isEmpty()) {
+                        throw new IllegalArgumentException("--init " + init + ": no tensor of it fits the "
+                                + kind.toUpperCase(java.util.Locale.ROOT) + " blocks (it holds " + mae.size()
+                                + " tensors, e.g. " + mae.keySet().stream().limit(2).toList() + "); give a ./usp"
+                                + " pretrain checkpoint or an MAE state dict");
+                    }
                     w.println("USP transfer: " + r.summary());
                 } else if (!init.equals("scratch")) {
                     throw new IllegalArgumentException("--init must be scratch or usp:FILE, got '" + init + "'");
@@ -91,6 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
                 GenerativeConfig cfg = GenerativeConfig.defaults().withBatchSize(batch).withLr(lr).withEmaDecay(ema)
                         .withLogEvery((int) Math.max(1, Math.min(100, steps / 20)))
                         .withCheckpointEvery((int) Math.max(1, Math.min(1000, steps / 4)));
+                Files.createDirectories(out);
                 trainer = GenerativeTrainer.start(model, c, cfg, ckpt);
             }
             trainer.train(steps, new TrainingListener() {
@@ -105,6 +116,25 @@ public final class TrainCommand implements Callable<Integer> {
         w.println("checkpoint: " + ckpt);
         w.flush();
         return 0;
+    }
+
+    /** Refuses to resume a checkpoint of another model than asked for (kind, size or classes). */
+    private void checkSameModel(Path ckpt) throws IOException {
+        GenerativeCheckpoints.Header h = GenerativeCheckpoints.readHeader(ckpt);
+        String name = (kind.equals("sit") ? "SiT-" : "DiT-") + size;
+        if (!DiTConfigs.isKnown(name)) {
+            throw new IllegalArgumentException("unknown model size '" + size + "' (e.g. N/2, Ti/2, S/2, B/2, XL/2)");
+        }
+        DiTConfig want = DiTConfigs.named(name);
+        DiTConfig have = h.model();
+        if (!h.kind().label().equalsIgnoreCase(kind) || have.hiddenSize() != want.hiddenSize()
+                || have.depth() != want.depth() || have.patchSize() != want.patchSize()
+                || have.numClasses() != classes) {
+            throw new IllegalArgumentException(out + " holds a " + h.kind().label() + " run (hidden "
+                    + have.hiddenSize() + ", depth " + have.depth() + ", patch " + have.patchSize() + ", "
+                    + have.numClasses() + " classes) at step " + h.step() + ", not " + name + " with " + classes
+                    + " classes; choose another --out, or ask for that model to resume it");
+        }
     }
 
     private DiT build(LatentCache c, boolean usp) {

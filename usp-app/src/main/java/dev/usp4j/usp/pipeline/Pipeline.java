@@ -67,12 +67,45 @@ public final class Pipeline {
     private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
     private final Map<String, String> hashes = new LinkedHashMap<>();
 
+    /**
+     * A pipeline of {@code preset} in {@code runDir}; a folder holding a run of another preset is refused (its results
+     * stay as they are), one of the same preset with other settings is continued (see {@link StageLedger}).
+     */
     public Pipeline(Path runDir, Preset preset, PrintWriter out) throws IOException {
+        checkRunFolder(runDir, preset);
         this.run = Files.createDirectories(runDir);
         this.preset = preset;
         this.out = out;
         this.ledger = new StageLedger(run);
+        ledger.sweepTempFiles();
         this.metrics = new MetricsLog(run);
+    }
+
+    private static void checkRunFolder(Path runDir, Preset preset) throws IOException {
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new IllegalArgumentException(runDir + " is a file, not a run folder; choose another --out");
+        }
+        Path f = runDir.resolve("preset.json");
+        if (Files.exists(f)) {
+            Object had = dev.usp4j.tensor.io.Json.parseObject(Files.readString(f)).get("name");
+            if (!preset.name().equals(had)) {
+                throw new IllegalArgumentException(runDir + " holds a run of preset '" + had + "', not '"
+                        + preset.name() + "'; choose another --out (or --preset " + had + ", with --set to change"
+                        + " its settings)");
+            }
+        } else if (Files.isDirectory(runDir) && !Files.isDirectory(runDir.resolve("stages"))) {
+            try (var files = Files.list(runDir)) {
+                if (files.findAny().isPresent()) {
+                    throw new IllegalArgumentException(runDir + " is not empty and holds no pipeline run; choose"
+                            + " a new or empty --out");
+                }
+            }
+        }
+        Files.createDirectories(runDir);
+        Path tmp = runDir.resolve("preset.json.tmp");
+        Files.writeString(tmp, dev.usp4j.tensor.io.Json.write(preset.toMap()) + "\n");
+        Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Runs (or skips) every stage, then writes the report; returns its path. */
@@ -100,7 +133,7 @@ public final class Pipeline {
     }
 
     private void stage(String name, List<String> upstream, Work work) throws IOException {
-        Map<String, Object> inputs = new LinkedHashMap<>(preset.toMap());
+        Map<String, Object> inputs = new LinkedHashMap<>(StageInputs.settings(name, preset));
         for (String u : upstream) {
             inputs.put("after:" + u, hashes.get(u));
         }
@@ -110,6 +143,12 @@ public final class Pipeline {
         if (done != null) {
             say("stage " + name + ": done earlier, skipped");
         } else {
+            String earlier = ledger.started(name);
+            if (earlier != null && !earlier.equals(hash)) {
+                say("stage " + name + ": settings changed since its last run; its outputs moved to "
+                        + ledger.moveAside(name, earlier, StageInputs.outputs(name)));
+            }
+            ledger.markStarted(name, hash);
             say("stage " + name + ": running");
             long t = System.nanoTime();
             done = new LinkedHashMap<>(work.run());
@@ -177,6 +216,7 @@ public final class Pipeline {
             MaskedLatentTrainer t;
             if (Files.exists(ckpt)) {
                 t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
+                say("  pretrain: resuming at step " + t.step());
             } else {
                 MaeConfig mae = dev.usp4j.usp.Models.mae(preset.mae(), c.latentShape());
                 PretrainConfig d = PretrainConfig.defaults(mae);
@@ -237,6 +277,7 @@ public final class Pipeline {
             GenerativeTrainer t;
             if (Files.exists(ckpt)) {
                 t = GenerativeTrainer.resume(ckpt, c);
+                say("  " + name + ": resuming at step " + t.step());
             } else {
                 DiT model = build(c, sit, usp, train.classes().size());
                 if (usp) {

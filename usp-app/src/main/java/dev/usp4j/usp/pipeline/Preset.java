@@ -1,5 +1,10 @@
 package dev.usp4j.usp.pipeline;
 
+import dev.usp4j.diffusion.model.DiTConfigs;
+import dev.usp4j.diffusion.sampling.Samplers;
+import dev.usp4j.nn.vae.VaeConfigs;
+import dev.usp4j.nn.vit.MaeConfigs;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,11 +14,39 @@ import java.util.Map;
  * models' training and evaluation schedule, and the probe. {@code tiny} is for tests (synthetic data, seconds);
  * {@code quick} and {@code standard} are for Fashion-MNIST on this 2-core machine (their wall-clock budgets of 15 min
  * and 2 h are targets the pipeline does not yet meet: the VAE and DiT steps are too slow, see bench/RESULTS.md).
+ * {@link #with} overrides one setting by its {@link #toMap()} key ({@code ./usp pipeline --set gen_steps=800}).
  */
 public record Preset(String name, String dataset, String vae, long vaeSteps, int vaeBatch, String mae,
                      long pretrainSteps, int pretrainBatch, String ditSize, long genSteps, int genBatch,
                      List<Long> evalSteps, int fidSamples, String ditSampler, String sitSampler, double emaDecay,
                      long probeSteps, int probeBatch, int classifierSteps) {
+
+    public Preset {
+        evalSteps = List.copyOf(evalSteps);
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("name must be letters, digits, '.', '_' or '-' (it names the run"
+                    + " folder), got '" + name + "'");
+        }
+        if (vaeSteps <= 0 || vaeBatch <= 0 || pretrainSteps <= 0 || pretrainBatch <= 0 || genSteps <= 0
+                || genBatch <= 0 || probeSteps <= 0 || probeBatch <= 0 || classifierSteps <= 0) {
+            throw new IllegalArgumentException("step counts and batch sizes must be positive");
+        }
+        if (fidSamples < 2) {
+            throw new IllegalArgumentException("fid_samples must be at least 2, got " + fidSamples);
+        }
+        if (!(emaDecay >= 0 && emaDecay < 1)) {
+            throw new IllegalArgumentException("ema_decay must be in [0, 1), got " + emaDecay);
+        }
+        for (int i = 0; i < evalSteps.size(); i++) {
+            if (evalSteps.get(i) <= 0 || i > 0 && evalSteps.get(i) <= evalSteps.get(i - 1)) {
+                throw new IllegalArgumentException("eval_steps must be positive and ascending, got " + evalSteps);
+            }
+        }
+        if (evalSteps.isEmpty() || evalSteps.getLast() != genSteps) {
+            throw new IllegalArgumentException("eval_steps must end at gen_steps (" + genSteps + "), got "
+                    + evalSteps);
+        }
+    }
 
     public static Preset named(String name) {
         return switch (name) {
@@ -27,6 +60,116 @@ public record Preset(String name, String dataset, String vae, long vaeSteps, int
             default -> throw new IllegalArgumentException("unknown preset '" + name + "'; expected tiny, quick or"
                     + " standard");
         };
+    }
+
+    /**
+     * This preset with the setting {@code key} (a {@link #toMap()} key) set to {@code value} (numbers as written,
+     * eval_steps comma-separated, e.g. "200,400,800"). A new gen_steps moves eval_steps along proportionally (the
+     * last evaluation stays at the end of training); set eval_steps after it to choose them. An unknown key or a bad
+     * value is an {@link IllegalArgumentException} naming the valid keys.
+     */
+    public Preset with(String key, String value) {
+        Map<String, Object> m = toMap();
+        if (!m.containsKey(key)) {
+            throw new IllegalArgumentException("unknown preset setting '" + key + "'; valid keys: " + keys());
+        }
+        try {
+            Object old = m.get(key);
+            Object v = switch (old) {
+                case String s -> checkName(key, value.strip());
+                case Long l -> Long.parseLong(value.strip());
+                case Double d -> Double.parseDouble(value.strip());
+                case List<?> l -> parseSteps(value);
+                default -> throw new IllegalStateException("preset setting " + key + " of type " + old.getClass());
+            };
+            m.put(key, v);
+            if (key.equals("gen_steps")) {
+                m.put("eval_steps", rescale(evalSteps, genSteps, (Long) v));
+            }
+            return fromMap(m);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("preset setting " + key + "=" + value + ": not a number; valid keys: "
+                    + keys());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("preset setting " + key + "=" + value + ": " + e.getMessage()
+                    + "; valid keys: " + keys());
+        }
+    }
+
+    /** This preset with every {@code key=value} of {@code settings} applied in order (gen_steps first). */
+    public Preset with(List<String> settings) {
+        List<String> ordered = new ArrayList<>(settings);
+        ordered.sort((a, b) -> Boolean.compare(!a.startsWith("gen_steps="), !b.startsWith("gen_steps=")));
+        Preset p = this;
+        for (String s : ordered) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--set expects KEY=VALUE, got '" + s + "'; valid keys: " + keys());
+            }
+            p = p.with(s.substring(0, eq).strip(), s.substring(eq + 1));
+        }
+        return p;
+    }
+
+    /** The settings {@link #with} accepts, in {@link #toMap()} order. */
+    public static List<String> keys() {
+        return List.copyOf(named("tiny").toMap().keySet());
+    }
+
+    private static String checkName(String key, String value) {
+        boolean ok = switch (key) {
+            case "vae" -> VaeConfigs.names().contains(value);
+            case "mae" -> MaeConfigs.names().contains(value);
+            case "dit_size" -> DiTConfigs.isKnown("DiT-" + value) && DiTConfigs.isKnown("SiT-" + value);
+            case "dit_sampler", "sit_sampler" -> Samplers.parse(value) != null;
+            default -> !value.isEmpty();
+        };
+        if (!ok) {
+            throw new IllegalArgumentException("unknown " + key + " '" + value + "'");
+        }
+        return value;
+    }
+
+    private static List<Long> parseSteps(String value) {
+        List<Long> out = new ArrayList<>();
+        for (String s : value.split(",")) {
+            out.add(Long.parseLong(s.strip()));
+        }
+        return out;
+    }
+
+    private static List<Long> rescale(List<Long> evals, long from, long to) {
+        List<Long> out = new ArrayList<>();
+        for (long e : evals) {
+            long s = Math.max(1, Math.round((double) e * to / from));
+            if (out.isEmpty() || s > out.getLast()) {
+                out.add(s);
+            }
+        }
+        if (out.getLast() != to) {
+            out.removeIf(s -> s >= to);
+            out.add(to);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Preset fromMap(Map<String, Object> m) {
+        return new Preset((String) m.get("name"), (String) m.get("dataset"), (String) m.get("vae"),
+                (Long) m.get("vae_steps"), intOf(m, "vae_batch"), (String) m.get("mae"),
+                (Long) m.get("pretrain_steps"), intOf(m, "pretrain_batch"), (String) m.get("dit_size"),
+                (Long) m.get("gen_steps"), intOf(m, "gen_batch"), (List<Long>) m.get("eval_steps"),
+                intOf(m, "fid_samples"), (String) m.get("dit_sampler"), (String) m.get("sit_sampler"),
+                (Double) m.get("ema_decay"), (Long) m.get("probe_steps"), intOf(m, "probe_batch"),
+                intOf(m, "classifier_steps"));
+    }
+
+    private static int intOf(Map<String, Object> m, String key) {
+        long v = (Long) m.get(key);
+        if (v != (int) v) {
+            throw new IllegalArgumentException(key + " " + v + " is too large");
+        }
+        return (int) v;
     }
 
     /** Everything as JSON values, for the stage hashes and the report. */

@@ -46,7 +46,7 @@ class CliTest {
         Run top = usp("--help");
         assertEquals(0, top.status());
         for (String sub : new String[] {"demo", "info", "forward", "vae", "pretrain", "train", "sample", "fid",
-                "probe"}) {
+                "probe", "finetune", "pipeline"}) {
             assertTrue(top.out().contains(sub), top.out());
             Run h = usp(sub, "--help");
             assertEquals(0, h.status(), sub);
@@ -55,6 +55,23 @@ class CliTest {
         assertTrue(usp("forward", "--help").out().contains("--weights"));
         assertTrue(usp("vae", "train", "--help").out().contains("--steps"));
         assertTrue(usp("vae", "encode", "--help").out().contains("--flip"));
+        String ft = usp("finetune", "--help").out();
+        for (String o : new String[] {"--pretrained", "--random-init", "--layer-decay", "--label-smoothing",
+                "--drop-path", "--eval-cache"}) {
+            assertTrue(ft.contains(o), ft);
+        }
+        String pipe = usp("pipeline", "--help").out();
+        assertTrue(pipe.contains("--set") && pipe.contains("gen_steps") && pipe.contains("fid_samples"), pipe);
+    }
+
+    /** Exit status 2 and exactly one "usp: ..." line on stderr holding every one of {@code words}. */
+    private static void refused(Run r, String... words) {
+        assertEquals(2, r.status(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("usp: "), r.err());
+        for (String w : words) {
+            assertTrue(r.err().contains(w), w + " in " + r.err());
+        }
     }
 
     @Test
@@ -173,11 +190,33 @@ class CliTest {
         assertEquals(0, s.status(), s.err());
         assertTrue(Files.size(grid) > 0 && Files.size(dir.resolve("samples.npz")) > 4 * 32 * 32);
         Run fid = usp("fid", "--checkpoint", run + "/train.ckpt.safetensors", "--vae", vaeOut + "/model",
-                "--dataset", "synthetic:16", "--classifier", dir.resolve("clf.safetensors").toString(), "--classifier-steps", "3", "--sampler",
+                "--dataset", "synthetic:16", "--classifier", dir.resolve("clf.safetensors").toString(),
+                "--classifier-steps", "3", "--sampler",
                 "ddim:4", "-n", "8");
         assertEquals(0, fid.status(), fid.err());
         assertTrue(fid.out().contains("FID (synthetic:16 classifier features)") && fid.out().contains("accuracy"),
                 fid.out());
+        // a run folder of another model is not resumed as if it were the one asked for, nor overwritten
+        Path dCkpt = Path.of(run, "train.ckpt.safetensors");
+        byte[] before = Files.readAllBytes(dCkpt);
+        refused(usp("train", "sit", "--cache", cache, "--model", "N/2", "--steps", "4", "--batch", "4", "--out",
+                run), "holds a DiT run", "SiT-N/2", "another --out");
+        refused(usp("train", "dit", "--cache", cache, "--model", "Ti/2", "--steps", "4", "--batch", "4", "--out",
+                run), "hidden 128", "DiT-Ti/2");
+        assertArrayEquals(before, Files.readAllBytes(dCkpt), "the earlier checkpoint is unchanged");
+        // --init usp: given the VAE's weights
+        refused(usp("train", "dit", "--cache", cache, "--model", "N/2", "--init", "usp:" + vaeOut
+                + "/model/diffusion_pytorch_model.safetensors", "--steps", "1", "--batch", "4", "--out",
+                dir.resolve("dit-vae").toString()), "no tensor of it fits", "./usp pretrain checkpoint");
+        assertFalse(Files.exists(dir.resolve("dit-vae")), "no run folder for a refused run");
+        // samplers of the other model family
+        refused(usp("sample", "--checkpoint", run + "/train.ckpt.safetensors", "--vae", vaeOut + "/model",
+                "--sampler", "sde:euler:3", "-n", "2", "--out", dir.resolve("x.png").toString()), "holds a DiT",
+                "ddpm");
+        refused(usp("sample", "--checkpoint", dir.resolve("sit/train.ckpt.safetensors").toString(), "--vae", vaeOut
+                + "/model", "--sampler", "ddim:3", "-n", "2", "--out", dir.resolve("x.png").toString()),
+                "holds a SiT", "sde");
+        assertFalse(Files.exists(dir.resolve("x.png")));
         Run bad = usp("train", "gan", "--cache", cache, "--steps", "1", "--out", run);
         assertEquals(2, bad.status());
         assertTrue(bad.err().contains("dit or sit"), bad.err());
@@ -212,6 +251,42 @@ class CliTest {
             assertEquals(0, r.status(), r.err());
             assertTrue(r.out().contains("linear probe top-1"), r.out());
         }
+        // fine-tuning: runs, resumes, refuses other hyperparameters on its checkpoint, and from a random init
+        String ft = dir.resolve("ft").toString();
+        String[] ftArgs = {"finetune", "--pretrained", ckpt, "--cache", cache, "--eval-cache", evalCache, "--steps",
+            "2", "--batch", "4", "--out", ft};
+        Run f = usp(ftArgs);
+        assertEquals(0, f.status(), f.err());
+        assertTrue(f.out().contains("fine-tuning the pretrained ViT (dim 192, depth 12)")
+                && f.out().contains("finetune step 2/2") && f.out().contains("fine-tune top-1"), f.out());
+        ftArgs[8] = "3";
+        Run f2 = usp(ftArgs);
+        assertEquals(0, f2.status(), f2.err());
+        assertTrue(f2.out().contains("resuming") && f2.out().contains("at step 2")
+                && f2.out().contains("finetune step 3/3") && !f2.out().contains("step 1/"), f2.out());
+        Path ftCkpt = Path.of(ft, "finetune.ckpt.safetensors");
+        byte[] ftBytes;
+        try {
+            ftBytes = Files.readAllBytes(ftCkpt);
+            String[] other = java.util.Arrays.copyOf(ftArgs, ftArgs.length + 2);
+            other[ftArgs.length] = "--layer-decay";
+            other[ftArgs.length + 1] = "0.5";
+            refused(usp(other), "--layer-decay 0.75 (asked 0.5)", "another --out");
+            assertArrayEquals(ftBytes, Files.readAllBytes(ftCkpt));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Run fr = usp("finetune", "--pretrained", ckpt, "--random-init", "--cache", cache, "--eval-cache", evalCache,
+                "--steps", "1", "--batch", "4", "--drop-path", "0", "--out", dir.resolve("ft-random").toString());
+        assertEquals(0, fr.status(), fr.err());
+        assertTrue(fr.out().contains("fine-tuning a random ViT"), fr.out());
+        // wrong checkpoints for the model asked for
+        refused(usp("finetune", "--pretrained", cache, "--cache", cache, "--eval-cache", evalCache, "--steps", "1",
+                "--out", dir.resolve("ft-bad").toString()), "not a usp4j training checkpoint");
+        refused(usp("train", "dit", "--cache", cache, "--model", "N/2", "--init", "usp:" + ckpt, "--steps", "1",
+                "--batch", "4", "--out", dir.resolve("dit-t").toString()), "no counterpart in DiT");
+        refused(usp("pretrain", "--cache", cache, "--model", "MAE-ViT-S/2", "--steps", "4", "--batch", "4", "--out",
+                run), "another MAE", "MAE-ViT-S/2", "another --out");
         Run sit = usp("train", "sit", "--cache", cache, "--model", "Ti/2", "--init", "usp:" + ckpt, "--steps", "1",
                 "--batch", "4", "--out", dir.resolve("sit").toString());
         assertEquals(0, sit.status(), sit.err());
@@ -247,5 +322,37 @@ class CliTest {
             assertFalse(r.err().contains("\tat "), c[0] + ": no stack trace for bad input");
         }
         assertFalse(Files.exists(out), "nothing written on failure");
+        // weights of another model named by --model; a dataset folder that does not exist
+        MaskedAutoencoderViT mae = (MaskedAutoencoderViT) ModelRegistry.create("MAE", Map.of("img_size", 8,
+                "patch_size", 2, "in_chans", 4, "embed_dim", 16, "depth", 1, "num_heads", 2,
+                "decoder_embed_dim", 8, "decoder_depth", 1, "decoder_num_heads", 2));
+        ModelRegistry.save(mae, dir.resolve("mae"));
+        refused(usp("forward", "--model", "DiT-N/4", "--weights", dir.resolve("mae/model.safetensors").toString(),
+                "--inputs", in.toString(), "--out", out.toString()), "does not fit DiT", "give weights saved from");
+        refused(usp("vae", "train", "--dataset", "mnist:" + dir.resolve("nope"), "--steps", "1", "--out",
+                dir.resolve("v").toString()), "does not exist", "MNIST");
+        assertFalse(Files.exists(out) || Files.exists(dir.resolve("v")), "nothing written on failure");
+        // preset overrides
+        refused(usp("pipeline", "--preset", "tiny", "--set", "gen_stepz=3", "--out", dir.resolve("p").toString()),
+                "unknown preset setting 'gen_stepz'", "gen_steps", "fid_samples", "eval_steps");
+        refused(usp("pipeline", "--preset", "tiny", "--set", "gen_steps=lots", "--out", dir.resolve("p").toString()),
+                "gen_steps=lots", "not a number");
+        refused(usp("pipeline", "--preset", "tiny", "--set", "ema_decay", "--out", dir.resolve("p").toString()),
+                "KEY=VALUE");
+        assertFalse(Files.exists(dir.resolve("p")));
+        // a run folder whose earlier results must stay: another preset's run, or a folder that is not a run
+        Path old = Files.createDirectories(dir.resolve("old"));
+        Files.writeString(old.resolve("preset.json"), "{\"name\": \"quick\"}\n");
+        Files.writeString(old.resolve("report.md"), "earlier results\n");
+        refused(usp("pipeline", "--preset", "tiny", "--out", old.toString()), "a run of preset 'quick'",
+                "another --out");
+        Path notRun = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(notRun.resolve("notes.txt"), "mine\n");
+        refused(usp("pipeline", "--preset", "tiny", "--out", notRun.toString()), "holds no pipeline run");
+        try (var files = Files.list(old)) {
+            assertEquals(2, files.count());
+        }
+        assertEquals("earlier results\n", Files.readString(old.resolve("report.md")));
+        assertEquals(java.util.List.of(notRun.resolve("notes.txt")), Files.list(notRun).toList());
     }
 }

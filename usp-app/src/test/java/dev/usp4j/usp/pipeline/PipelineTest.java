@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,5 +76,26 @@ class PipelineTest {
         assertEquals(report.lines().filter(l -> l.startsWith("| dit-")).toList(),
                 Files.readString(run.resolve("report.md")).lines().filter(l -> l.startsWith("| dit-")).toList(),
                 "finished stages keep their numbers");
+
+        // an override runs again exactly the stages that read it, from scratch; their earlier outputs move aside
+        String over = usp("pipeline", "--preset", "tiny", "--set", "fid_samples=6", "--out", run.toString());
+        for (String stage : new String[] {"vae", "latents", "pretrain", "classifier", "probe"}) {
+            assertTrue(over.contains("stage " + stage + ": done earlier, skipped"), over);
+        }
+        for (String g : new String[] {"dit-scratch", "dit-usp", "sit-scratch", "sit-usp"}) {
+            assertTrue(over.contains("stage " + g + ": settings changed") && over.contains("stage " + g
+                    + ": running") && !over.contains(g + ": resuming"), over);
+        }
+        try (var moved = Files.list(run.resolve("earlier"))) {
+            List<Path> dirs = moved.toList();
+            assertEquals(4, dirs.size(), dirs.toString());
+            for (Path d : dirs) {
+                Path outputs = d.resolve(d.getFileName().toString().replaceAll("-[0-9a-f]{12}$", ""));
+                assertTrue(Files.exists(outputs.resolve("evals.json")) && Files.exists(d.resolve("stage.json"))
+                        && Files.exists(d.resolve("report.md")), d.toString());
+            }
+        }
+        assertTrue(Files.readString(run.resolve("preset.json")).contains("\"fid_samples\": 6")
+                || Files.readString(run.resolve("preset.json")).contains("\"fid_samples\":6"));
     }
 }
