@@ -13,8 +13,9 @@ import java.util.Set;
  * argument maps. Names: {@code MAE-ViT-<size>/<patch>} and {@code ViT-<size>/<patch>} with sizes B (768 wide, 12
  * deep, 12 heads), L (1024, 24, 16), XL (1152, 28, 16; USP's non-standard size matching DiT-XL) and H (1280, 32, 16:
  * the effective second definition of vit_huge_patch_vae), all with the same 512-wide, 8-deep, 16-head decoder, and
- * two small sizes for CPU work that are usp4j's own: S (384, 12, 6 with a 256 × 4 decoder of 8 heads, the size of
- * the MAE peer benchmark in anchors.md) and T (192, 12, 3 with a 128 × 2 decoder of 4 heads). The patch is usually 2
+ * three small sizes for CPU work that are usp4j's own: S (384, 12, 6 with a 256 × 4 decoder of 8 heads, the size of
+ * the MAE peer benchmark in anchors.md), T (192, 12, 3 with a 128 × 2 decoder of 4 heads) and N (128, 4, 4 with a
+ * 128 × 2 decoder of 4 heads: the encoder of DiT-N, for the quick pipeline). The patch is usually 2
  * (USP's /2 models; B/4 and L/4 are its "_2" variants). USP's code names (vit_base_patch_vae, vit_large_patch_vae,
  * vit_xlarge_patch_vae, vit_huge_patch_vae, vit_base_patch_vae_2, vit_large_patch_vae_2) are accepted too. Every
  * named config is on 4-channel latents of side 28 (224-px images, 196 tokens) with norm_pix_loss on, as the
@@ -42,6 +43,7 @@ public final class MaeConfigs {
 
     static {
         SIZES.put("T", new Size(192, 12, 3, 128, 2, 4));
+        SIZES.put("N", new Size(128, 4, 4, 128, 2, 4));
         SIZES.put("S", new Size(384, 12, 6, 256, 4, 8));
         SIZES.put("B", new Size(768, 12, 12, 512, 8, 16));
         SIZES.put("L", new Size(1024, 24, 16, 512, 8, 16));

@@ -5,6 +5,7 @@ import dev.usp4j.data.Dataset;
 import dev.usp4j.data.Image;
 import dev.usp4j.data.ImageGrid;
 import dev.usp4j.data.LatentCache;
+import dev.usp4j.data.Subset;
 import dev.usp4j.data.ToTensor;
 import dev.usp4j.data.Transform;
 import dev.usp4j.data.transforms.Pad;
@@ -195,11 +196,11 @@ public final class Pipeline {
         VaeLatentEncoder enc = new VaeLatentEncoder(preset.vae(), vae);
         Map<String, Object> r = new LinkedHashMap<>();
         for (boolean isTrain : new boolean[] {true, false}) {
-            Dataset ds = isTrain ? train : test;
+            Dataset ds = isTrain ? Subset.first(train, Math.toIntExact(preset.latentImages())) : test;
             try (ProgressLog log = new ProgressLog(isTrain ? "  encode train" : "  encode test", "img", ENCODED, out,
                     this::say); LatentCache c = LatentCache.openOrBuild(cacheFile(isTrain), ds, input(ds),
                     input(ds) == Transform.identity() ? "none" : "pad 2", ToTensor.symmetric(), enc,
-                    vae.scalingFactor(), isTrain, 64, log)) {
+                    vae.scalingFactor(), isTrain && preset.latentFlip(), 64, log)) {
                 r.put(isTrain ? "train" : "test", (long) c.size());
             }
         }
@@ -286,6 +287,7 @@ public final class Pipeline {
                     say("  USP transfer: " + report.summary());
                 }
                 GenerativeConfig cfg = GenerativeConfig.defaults().withBatchSize(preset.genBatch())
+                        .withLr(preset.genLr())
                         .withEmaDecay(preset.emaDecay()).withLogEvery((int) Math.max(1, preset.genSteps() / 100))
                         .withCheckpointEvery((int) Math.max(1, preset.genSteps() / 4));
                 t = GenerativeTrainer.start(model, c, cfg, ckpt);
@@ -310,7 +312,7 @@ public final class Pipeline {
                 long[] labels = LatentSampling.uniformLabels(preset.fidSamples(), ema.config().numClasses(), at);
                 List<Image> samples;
                 try (Progress bar = Progress.of("  " + name + " sample@" + at, labels.length, 0, "img", out)) {
-                    samples = new LatentSampling(ema, Samplers.parse(samplerSpec), 1.0, 64)
+                    samples = new LatentSampling(ema, Samplers.parse(samplerSpec), preset.cfgScale(), 64)
                             .images(labels, at, vae, vae.scalingFactor(), bar::update);
                 }
                 double f = Fid.of(realStats, fid.stats(samples));

@@ -43,7 +43,10 @@ final class Report {
 
         d.heading(2, "Generation: from scratch vs from USP at the same step count");
         d.paragraph("FID in the features of a classifier trained on the dataset (\"FID (classifier features)\", not"
-                + " Inception FID); sample accuracy is that classifier's accuracy on class-conditional samples.");
+                + " Inception FID); sample accuracy is that classifier's accuracy on class-conditional samples. "
+                + String.format(Locale.ROOT, "Each evaluation draws %d samples (uniform labels) from the EMA model"
+                + " with classifier-free guidance %.2f (DiT: %s, SiT: %s) and compares them with as many test"
+                + " images.", preset.fidSamples(), preset.cfgScale(), preset.ditSampler(), preset.sitSampler()));
         List<List<String>> gen = new ArrayList<>();
         for (String g : Plots.GENERATIVE) {
             Map<String, Object> res = r.get(g);

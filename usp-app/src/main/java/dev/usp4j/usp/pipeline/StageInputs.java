@@ -19,13 +19,13 @@ final class StageInputs {
     static Map<String, Object> settings(String stage, Preset preset) {
         List<String> keys = switch (stage) {
             case "vae" -> List.of("dataset", "vae", "vae_steps", "vae_batch");
-            case "latents" -> List.of("dataset", "vae");
+            case "latents" -> List.of("dataset", "vae", "latent_images", "latent_flip");
             case "pretrain" -> List.of("dataset", "mae", "pretrain_steps", "pretrain_batch");
             case "classifier" -> List.of("dataset", "classifier_steps");
             case "dit-scratch", "dit-usp" -> List.of("dataset", "dit_size", "gen_steps", "gen_batch", "eval_steps",
-                    "fid_samples", "dit_sampler", "ema_decay", "classifier_steps");
+                    "fid_samples", "dit_sampler", "ema_decay", "classifier_steps", "gen_lr", "cfg_scale");
             case "sit-scratch", "sit-usp" -> List.of("dataset", "dit_size", "gen_steps", "gen_batch", "eval_steps",
-                    "fid_samples", "sit_sampler", "ema_decay", "classifier_steps");
+                    "fid_samples", "sit_sampler", "ema_decay", "classifier_steps", "gen_lr", "cfg_scale");
             case "probe" -> List.of("dataset", "probe_steps", "probe_batch");
             default -> throw new IllegalArgumentException("pipeline: no stage '" + stage + "'");
         };

@@ -35,6 +35,9 @@ class PresetTest {
         assertEquals(0.5, quick.with("ema_decay", "0.5").emaDecay());
         assertEquals("ddim:20", quick.with("dit_sampler", "ddim:20").ditSampler());
         assertEquals("S/2", quick.with("dit_size", "S/2").ditSize());
+        assertTrue(quick.with("latent_flip", "true").latentFlip());
+        assertEquals(0, quick.with("latent_images", "0").latentImages());
+        assertEquals(4.0, quick.with("cfg_scale", "4").cfgScale());
         assertEquals(quick, quick.with(List.of()), "no override, same preset");
         assertEquals(Preset.keys(), List.copyOf(quick.toMap().keySet()));
     }
@@ -45,9 +48,10 @@ class PresetTest {
         String[][] cases = {{"gen_stepz", "3", "unknown preset setting 'gen_stepz'"},
             {"gen_steps", "x", "not a number"},
             {"ema_decay", "1.5", "ema_decay must be in [0, 1)"}, {"eval_steps", "300,200", "ascending"},
-            {"eval_steps", "100,200", "must end at gen_steps (400)"}, {"dit_size", "Q/2", "unknown dit_size"},
+            {"eval_steps", "100,200", "must end at gen_steps (500)"}, {"dit_size", "Q/2", "unknown dit_size"},
             {"mae", "MAE-ViT-Q/2", "unknown mae"}, {"dit_sampler", "euler", "unknown kind"},
-            {"fid_samples", "1", "at least 2"}, {"vae_batch", "0", "positive"}, {"name", "a/b", "run folder"}};
+            {"fid_samples", "1", "at least 2"}, {"latent_flip", "maybe", "expected true or false"},
+            {"latent_images", "-1", "latent_images must be 0"}, {"cfg_scale", "0.5", "cfg_scale >= 1"}, {"vae_batch", "0", "positive"}, {"name", "a/b", "run folder"}};
         for (String[] c : cases) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> quick.with(c[0], c[1]),
                     c[0]);
