@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -40,20 +41,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--pretrained", required = true, description = "A pretraining checkpoint (./usp pretrain).")
-    Path pretrained;
-
-    @Option(names = "--random-init", description = "Fine-tune a randomly initialised ViT of the same size instead.")
-    boolean randomInit;
-
-    @Option(names = "--cache", required = true, description = "Training latents.")
-    Path cache;
-
-    @Option(names = "--eval-cache", required = true, description = "Evaluation latents.")
-    Path evalCache;
-
-    @Option(names = "--classes", description = "Number of classes (default: ${DEFAULT-VALUE}).")
-    int classes = 10;
+    @Mixin
+    EncoderOptions enc;
 
     @Option(names = "--steps", required = true, description = "Train until this many steps are done.")
     long steps;
@@ -79,32 +68,33 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (steps <= 0 || batch <= 0 || classes <= 0) {
+        if (steps <= 0 || batch <= 0 || enc.classes <= 0) {
             throw new IllegalArgumentException("--steps, --batch and --classes must be positive");
         }
         PrintWriter w = spec.commandLine().getOut();
         Path ckpt = out.resolve("finetune.ckpt.safetensors");
-        try (LatentCache c = LatentCache.open(cache); LatentCache e = LatentCache.open(evalCache)) {
+        try (LatentCache c = LatentCache.open(enc.cache); LatentCache e = LatentCache.open(enc.evalCache)) {
             FineTune f;
             if (Files.exists(ckpt)) {
                 checkSameSettings(ckpt);
                 f = FineTune.resume(ckpt, c, ckpt);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, f.step());
             } else {
-                if (!Files.isRegularFile(pretrained)) {
-                    throw new IllegalArgumentException("no pretraining checkpoint " + pretrained + " (./usp pretrain"
-                            + " writes one)");
+                if (!Files.isRegularFile(enc.pretrained)) {
+                    throw new IllegalArgumentException("no pretraining checkpoint " + enc.pretrained
+                            + " (./usp pretrain writes one)");
                 }
-                Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(pretrained, false);
-                VitConfig probe = LinearProbe.vitForPretrained(pretrained, c, classes);
-                if (randomInit) {
+                Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(enc.pretrained, false);
+                VitConfig probe = LinearProbe.vitForPretrained(enc.pretrained, c, enc.classes);
+                if (enc.randomInit) {
                     state = null;
                 }
                 FineTuneConfig cfg = config(probe);
                 Files.createDirectories(out);
                 f = new FineTune(cfg, state, c, ckpt);
-                w.printf(Locale.ROOT, "fine-tuning %s ViT (dim %d, depth %d) from %s%n", randomInit ? "a random"
-                        : "the pretrained", probe.embedDim(), probe.depth(), randomInit ? "scratch" : pretrained);
+                w.printf(Locale.ROOT, "fine-tuning %s ViT (dim %d, depth %d) from %s%n",
+                        enc.randomInit ? "a random" : "the pretrained", probe.embedDim(), probe.depth(),
+                        enc.randomInit ? "scratch" : enc.pretrained);
             }
             long every = Math.max(1, steps / 20);
             f.train(steps, m -> {
@@ -114,7 +104,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                     w.flush();
                 }
             });
-            w.printf(Locale.ROOT, "fine-tune top-1 %.4f on %s (%d steps)%n", f.evaluate(e), evalCache, f.step());
+            w.printf(Locale.ROOT, "fine-tune top-1 %.4f on %s (%d steps)%n", f.evaluate(e), enc.evalCache, f.step());
         }
         w.println("checkpoint: " + ckpt);
         w.flush();
@@ -142,7 +132,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         differ(diffs, "--layer-decay", saved.layerDecay(), layerDecay);
         differ(diffs, "--label-smoothing", saved.labelSmoothing(), labelSmoothing);
         differ(diffs, "--drop-path", saved.model().dropPathRate(), dropPath);
-        differ(diffs, "--classes", saved.model().numClasses(), classes);
+        differ(diffs, "--classes", saved.model().numClasses(), enc.classes);
         if (!diffs.isEmpty()) {
             throw new IllegalArgumentException(out + " holds a fine-tune trained with " + String.join(", ", diffs)
                     + "; re-run with those settings to resume it, or choose another --out");

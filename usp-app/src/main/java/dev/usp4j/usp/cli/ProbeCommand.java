@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -30,20 +31,8 @@ public final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--pretrained", required = true, description = "A pretraining checkpoint (./usp pretrain).")
-    Path pretrained;
-
-    @Option(names = "--random-init", description = "Probe a randomly initialised encoder of the same size instead.")
-    boolean randomInit;
-
-    @Option(names = "--cache", required = true, description = "Training latents.")
-    Path cache;
-
-    @Option(names = "--eval-cache", required = true, description = "Evaluation latents.")
-    Path evalCache;
-
-    @Option(names = "--classes", description = "Number of classes (default: ${DEFAULT-VALUE}).")
-    int classes = 10;
+    @Mixin
+    EncoderOptions enc;
 
     @Option(names = "--steps", required = true, description = "Training steps.")
     long steps;
@@ -59,15 +48,15 @@ public final class ProbeCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         Files.createDirectories(out);
         Path ckpt = out.resolve("probe.ckpt.safetensors");
-        try (LatentCache c = LatentCache.open(cache); LatentCache e = LatentCache.open(evalCache)) {
+        try (LatentCache c = LatentCache.open(enc.cache); LatentCache e = LatentCache.open(enc.evalCache)) {
             LinearProbe p;
             if (Files.exists(ckpt)) {
                 p = LinearProbe.resume(ckpt, c, ckpt);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, p.step());
             } else {
-                Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(pretrained, false);
-                VitConfig vit = LinearProbe.vitForPretrained(pretrained, c, classes);
-                if (randomInit) {
+                Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(enc.pretrained, false);
+                VitConfig vit = LinearProbe.vitForPretrained(enc.pretrained, c, enc.classes);
+                if (enc.randomInit) {
                     state = null;
                 }
                 LinearProbeConfig d = LinearProbeConfig.defaults(vit);
@@ -77,7 +66,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 p = new LinearProbe(cfg, state, c, ckpt);
             }
             p.train(steps, m -> { });
-            w.printf(Locale.ROOT, "linear probe top-1 %.4f on %s (%d steps)%n", p.evaluate(e), evalCache, steps);
+            w.printf(Locale.ROOT, "linear probe top-1 %.4f on %s (%d steps)%n", p.evaluate(e), enc.evalCache, steps);
         }
         w.flush();
         return 0;
