@@ -1,9 +1,8 @@
 package dev.usp4j.usp.cli;
 
-import dev.usp4j.data.DatasetException;
-import dev.usp4j.data.datasets.DatasetInstaller;
 import dev.usp4j.usp.TensorTour;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -26,13 +25,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (steps <= 0) {
             throw new IllegalArgumentException("--steps must be positive, got " + steps);
         }
-        try {
-            if (DatasetInstaller.installFashionMnist()) {
-                System.out.println("usp: installed Fashion-MNIST (dataset-fashion-mnist)");
-            }
-        } catch (DatasetException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        BuiltInDataset.ensureFashionMnist(new PrintWriter(System.out, true));
         try {
             new TensorTour(out, steps).run();
         } catch (IOException e) {

@@ -43,16 +43,8 @@ public final class PipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Preset p = Preset.named(preset).with(set);
-        if (p.dataset().equals("fashion-mnist")
-                && !java.nio.file.Files.isDirectory(dev.usp4j.data.datasets.FashionMnist.STANDARD_DIR)) {
-            // The built-in dataset is Debian's package: install it as the demo does (root only; else one clear line).
-            try {
-                if (dev.usp4j.data.datasets.DatasetInstaller.installFashionMnist()) {
-                    spec.commandLine().getOut().println("usp: installed Fashion-MNIST (dataset-fashion-mnist)");
-                }
-            } catch (dev.usp4j.data.DatasetException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+        if (p.dataset().equals("fashion-mnist")) {
+            BuiltInDataset.ensureFashionMnist(spec.commandLine().getOut());
         }
         new Pipeline(out != null ? out : Path.of("runs", p.name()), p, spec.commandLine().getOut()).run();
         return 0;
