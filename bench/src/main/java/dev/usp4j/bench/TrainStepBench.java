@@ -28,12 +28,13 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code vae}: a small AutoencoderKL ("VAE-f4-small" by default) on 1×32×32 images, LDM's L1 + KL loss
  *       (as {@code VaeTrainer});</li>
- *   <li>{@code dit}: a DiT ("DiT-Ti/2") on 4×8×8 latents with learned sigma, DiT's diffusion loss at random
+ *   <li>{@code dit}: a DiT ("DiT-Ti/2") on 4×side×side latents with learned sigma, DiT's diffusion loss at random
  *       timesteps (as {@code GenerativeTrainer});</li>
- *   <li>{@code mae}: an MAE ("MAE-ViT-T/2") on 4×8×8 latents, mask ratio 0.75 (as {@code MaskedLatentTrainer}).</li>
+ *   <li>{@code mae}: an MAE ("MAE-ViT-T/2") on 4×side×side latents, mask ratio 0.75 (as {@code MaskedLatentTrainer}).</li>
  * </ul>
  * Usage: {@code java --add-modules jdk.incubator.vector -cp "bench/target/classes:bench/target/lib/*"
- * dev.usp4j.bench.TrainStepBench net=vae|dit|mae [model=NAME] [batch=64] [warmup=3] [iters=10] [threads=N]}.
+ * dev.usp4j.bench.TrainStepBench net=vae|dit|mae [model=NAME] [batch=64] [side=8] [warmup=3] [iters=10]
+ * [threads=N]}; {@code side} is the latents' side for dit and mae.
  */
 public final class TrainStepBench {
     private TrainStepBench() {
@@ -47,6 +48,7 @@ public final class TrainStepBench {
         String net = "vae";
         String model = null;
         int batch = 64;
+        int side = 8;
         int warmup = 3;
         int iters = 10;
         boolean verbose = false;
@@ -56,19 +58,20 @@ public final class TrainStepBench {
                 case "net" -> net = kv[1];
                 case "model" -> model = kv[1];
                 case "batch" -> batch = Integer.parseInt(kv[1]);
+                case "side" -> side = Integer.parseInt(kv[1]);
                 case "warmup" -> warmup = Integer.parseInt(kv[1]);
                 case "iters" -> iters = Integer.parseInt(kv[1]);
                 case "threads" -> Parallel.setThreads(Integer.parseInt(kv[1]));
                 case "verbose" -> verbose = Boolean.parseBoolean(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument '" + a
-                        + "' (net=, model=, batch=, warmup=, iters=, threads=, verbose=)");
+                        + "' (net=, model=, batch=, side=, warmup=, iters=, threads=, verbose=)");
             }
         }
         Generator gen = new Generator(1234);
         Net n = switch (net) {
             case "vae" -> vae(model == null ? "VAE-f4-small" : model, batch, gen);
-            case "dit" -> dit(model == null ? "DiT-Ti/2" : model, batch, gen);
-            case "mae" -> mae(model == null ? "MAE-ViT-T/2" : model, batch, gen);
+            case "dit" -> dit(model == null ? "DiT-Ti/2" : model, batch, side, gen);
+            case "mae" -> mae(model == null ? "MAE-ViT-T/2" : model, batch, side, gen);
             default -> throw new IllegalArgumentException("net must be vae, dit or mae, got '" + net + "'");
         };
         long params = n.module().parameters().stream().mapToLong(p -> p.data().numel()).sum();
@@ -76,6 +79,9 @@ public final class TrainStepBench {
         n.module().train();
         double[][] t = new double[iters][3];
         for (int i = -warmup; i < iters; i++) {
+            if (i == 0) {
+                dev.usp4j.tensor.OpProfiler.reset(); // with -Dusp4j.profile=true: the table covers the timed steps
+            }
             long a = System.nanoTime();
             Tensor loss = n.loss().get();
             loss.data().toFloatArray(); // the forward's result is materialised before the clock reads
@@ -94,8 +100,9 @@ public final class TrainStepBench {
             }
         }
         System.out.printf(Locale.ROOT, "usp4j %s %s batch %d (%,d parameters, %d threads): median ms forward %.1f,"
-                        + " backward %.1f, update %.1f, step %.1f%n", net, model == null ? "default" : model, batch,
-                params, Parallel.threads(), median(t, 0), median(t, 1), median(t, 2), medianSum(t));
+                        + " backward %.1f, update %.1f, step %.1f; peak RSS %.0f MiB; peak heap %.0f MiB%n", net,
+                model == null ? "default" : model, batch, params, Parallel.threads(), median(t, 0), median(t, 1),
+                median(t, 2), medianSum(t), peakRssKib() / 1024.0, peakHeapBytes() / 1048576.0);
     }
 
     private static Net vae(String name, int batch, Generator gen) {
@@ -112,12 +119,12 @@ public final class TrainStepBench {
         });
     }
 
-    private static Net dit(String name, int batch, Generator gen) {
+    private static Net dit(String name, int batch, int side, Generator gen) {
         String[] parts = name.split("-", 2);
-        DiT dit = Models.generative(parts[0].equals("SiT"), parts[1], false, new int[] {4, 8, 8}, 10);
+        DiT dit = Models.generative(parts[0].equals("SiT"), parts[1], false, new int[] {4, side, side}, 10);
         SpacedDiffusion diffusion = Diffusions.create("", "linear", false, false, false, dit.config().learnSigma(),
                 false, 1000);
-        NDArray x = NDArray.randn(gen, batch, 4, 8, 8);
+        NDArray x = NDArray.randn(gen, batch, 4, side, side);
         NDArray y = NDArray.randint(gen, 0, 10, batch);
         return new Net(dit, () -> {
             NDArray t = NDArray.randint(gen, 0, 1000, batch);
@@ -125,11 +132,32 @@ public final class TrainStepBench {
         });
     }
 
-    private static Net mae(String name, int batch, Generator gen) {
-        MaeConfig cfg = Models.mae(name, new int[] {4, 8, 8});
+    private static Net mae(String name, int batch, int side, Generator gen) {
+        MaeConfig cfg = Models.mae(name, new int[] {4, side, side});
         MaskedAutoencoderViT mae = new MaskedAutoencoderViT(cfg, gen);
-        NDArray x = NDArray.randn(gen, batch, 4, 8, 8);
+        NDArray x = NDArray.randn(gen, batch, 4, side, side);
         return new Net(mae, () -> mae.forward(Tensor.of(x), 0.75, gen).loss());
+    }
+
+    /** The process's peak resident set (VmHWM): heap, off-heap buffers and the JVM itself, as PyTorch's RSS. */
+    private static long peakRssKib() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Sum of the heap pools' peak usage since start. */
+    private static long peakHeapBytes() {
+        return java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 
     private static double median(double[][] t, int col) {

@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * one clear error saying why.
  */
 public final class Backends {
-    private static final Backend CPU = new CpuBackend();
+    private static final Backend CPU = OpProfiler.ENABLED ? OpProfiler.wrap(new CpuBackend()) : new CpuBackend();
     private static final Map<Device, Backend> REGISTERED = new ConcurrentHashMap<>();
 
     private Backends() {
