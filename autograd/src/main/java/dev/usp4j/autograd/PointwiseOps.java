@@ -3,6 +3,7 @@ package dev.usp4j.autograd;
 import static dev.usp4j.autograd.Graph.sumTo;
 
 import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Functional;
 import dev.usp4j.tensor.NDArray;
 
 /**
@@ -13,8 +14,6 @@ import dev.usp4j.tensor.NDArray;
  */
 final class PointwiseOps {
     private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-    private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
     private PointwiseOps() {
     }
@@ -151,7 +150,7 @@ final class PointwiseOps {
 
     static Tensor tanh(Tensor a) {
         NDArray out = a.data().tanh();
-        return Graph.record("tanh", out, a, c -> new NDArray[] {c.g().mul(out.square().neg().add(1))}, out);
+        return Graph.record("tanh", out, a, c -> new NDArray[] {Functional.tanhBackward(c.g(), out)}, out);
     }
 
     static Tensor erf(Tensor a) {
@@ -162,38 +161,23 @@ final class PointwiseOps {
 
     static Tensor sigmoid(Tensor a) {
         NDArray out = a.data().sigmoid();
-        return Graph.record("sigmoid", out, a, c -> new NDArray[] {c.g().mul(out).mul(out.neg().add(1))}, out);
+        return Graph.record("sigmoid", out, a, c -> new NDArray[] {Functional.sigmoidBackward(c.g(), out)}, out);
     }
 
-    /** d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))). */
+    /** d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))), one fused pass (aten::silu_backward). */
     static Tensor silu(Tensor a) {
         NDArray x = a.data();
-        return Graph.record("silu", x.silu(), a, c -> {
-            NDArray s = x.sigmoid();
-            return new NDArray[] {c.g().mul(s.mul(x.mul(s.neg().add(1)).add(1)))};
-        }, x);
+        return Graph.record("silu", x.silu(), a, c -> new NDArray[] {Functional.siluBackward(c.g(), x)}, x);
     }
 
     /**
      * Exact: d/dx x·Φ(x) = Φ(x) + x·φ(x). Tanh form with u = √(2/π)(x + 0.044715x³), t = tanh u:
-     * 0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+     * 0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²). Each is one fused pass (aten::gelu_backward).
      */
     static Tensor gelu(Tensor a, boolean tanhApproximation) {
         NDArray x = a.data();
-        return Graph.record(tanhApproximation ? "gelu_tanh" : "gelu", x.gelu(tanhApproximation), a, c -> {
-            NDArray d;
-            if (tanhApproximation) {
-                NDArray x2 = x.square();
-                NDArray t = x2.mul(0.044715).add(1).mul(x).mul(SQRT_2_OVER_PI).tanh();
-                NDArray du = x2.mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI);
-                d = t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du));
-            } else {
-                NDArray cdf = x.mul(1 / Math.sqrt(2)).erf().add(1).mul(0.5);
-                NDArray pdf = x.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
-                d = cdf.add(x.mul(pdf));
-            }
-            return new NDArray[] {c.g().mul(d)};
-        }, x);
+        return Graph.record(tanhApproximation ? "gelu_tanh" : "gelu", x.gelu(tanhApproximation), a,
+                c -> new NDArray[] {Functional.geluBackward(c.g(), x, tanhApproximation)}, x);
     }
 
     static Tensor relu(Tensor a) {

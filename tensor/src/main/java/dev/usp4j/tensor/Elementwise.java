@@ -45,6 +45,11 @@ final class Elementwise {
             b = truth(b);
         } else {
             t = DType.promote(a.dtype(), b.dtype());
+            if (op.isActivationBackward() && !t.isFloating()) {
+                throw new IllegalArgumentException(name + ": needs floating arrays, got " + a.dtype() + " of shape "
+                        + Shape.str(a.shape()) + " and " + b.dtype() + " of shape " + Shape.str(b.shape())
+                        + "; convert with to(DType.F32)");
+            }
             if (t == DType.BOOL) {
                 throw new IllegalArgumentException(name + ": both operands are BOOL; use the logical ops, or convert"
                         + " with to(DType.I32)");

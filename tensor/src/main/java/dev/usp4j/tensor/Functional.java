@@ -6,7 +6,8 @@ import java.util.Arrays;
  * The neural-network ops of {@code torch.nn.functional} over {@link NDArray}s: convolutions, normalisations,
  * resampling, pooling and padding, and their gradients ({@code ...InputGrad}, {@code ...WeightGrad},
  * {@code ...Backward}, checked in {@code FunctionalGrad}). Each checks shapes and geometry against PyTorch's rules,
- * with errors that name the op and the shapes, and calls one backend kernel on contiguous F32 inputs.
+ * with errors that name the op and the shapes, and calls one backend kernel on contiguous F32 inputs. The fused
+ * activation derivatives ({@link #geluBackward} and its siblings) are elementwise: they broadcast and take views.
  */
 public final class Functional {
     private Functional() {
@@ -397,6 +398,33 @@ public final class Functional {
      */
     public static NDArray padBackward(NDArray gradOut, int[] inputShape, int[] pads, PadMode mode) {
         return FunctionalGrad.padBackward(gradOut, inputShape, pads, mode);
+    }
+
+    /**
+     * aten::tanh_backward: the input gradient of {@code y = x.tanh()} from the output gradient and that output,
+     * gradOut·(1 − y²), in one pass (operands broadcast, floating dtypes computed in F32).
+     */
+    public static NDArray tanhBackward(NDArray gradOut, NDArray output) {
+        return Elementwise.binary(BinaryOp.TANH_BACKWARD, gradOut, output);
+    }
+
+    /** aten::sigmoid_backward: gradOut·y·(1 − y) for {@code y = x.sigmoid()}, in one pass. */
+    public static NDArray sigmoidBackward(NDArray gradOut, NDArray output) {
+        return Elementwise.binary(BinaryOp.SIGMOID_BACKWARD, gradOut, output);
+    }
+
+    /** aten::silu_backward: gradOut·s·(1 + x·(1 − s)), s = sigmoid(x), from the forward's input x, in one pass. */
+    public static NDArray siluBackward(NDArray gradOut, NDArray input) {
+        return Elementwise.binary(BinaryOp.SILU_BACKWARD, gradOut, input);
+    }
+
+    /**
+     * aten::gelu_backward from the forward's input x, in one pass: exact, gradOut·(Φ(x) + x·φ(x)), or with
+     * {@code tanhApproximation} (approximate="tanh") the derivative of 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
+     */
+    public static NDArray geluBackward(NDArray gradOut, NDArray input, boolean tanhApproximation) {
+        return Elementwise.binary(tanhApproximation ? BinaryOp.GELU_TANH_BACKWARD : BinaryOp.GELU_BACKWARD,
+                gradOut, input);
     }
 
     /** F.one_hot: a new last dim of {@code numClasses} (-1: max + 1), I64. */

@@ -76,6 +76,8 @@ final class BinaryKernels {
                 case DIV -> div(a, ao, as, b, bo, bs, c, co, n);
                 case MAXIMUM -> max(a, ao, as, b, bo, bs, c, co, n);
                 case MINIMUM -> min(a, ao, as, b, bo, bs, c, co, n);
+                case TANH_BACKWARD, SIGMOID_BACKWARD, SILU_BACKWARD, GELU_BACKWARD, GELU_TANH_BACKWARD ->
+                        ActivationGradKernels.vector(op, a, ao, as, b, bo, bs, c, co, n);
                 default -> 0;
             };
         }
@@ -84,7 +86,10 @@ final class BinaryKernels {
         }
     }
 
-    /** The reference definition of every float op, PyTorch's formulas included. */
+    /**
+     * The reference definition of every float op, PyTorch's formulas included (the activation derivatives: the
+     * twins of their vector loops, in {@link ActivationGradKernels}).
+     */
     static float scalar(BinaryOp op, float x, float y) {
         return switch (op) {
             case ADD -> x + y;
@@ -99,6 +104,9 @@ final class BinaryKernels {
                 yield mod != 0 && (y < 0) != (mod < 0) ? mod + y : mod;
             }
             case FLOOR_DIVIDE -> floorDivide(x, y);
+            // The float twins of the fused vector loops, so the tails and the vector body agree bit for bit.
+            case TANH_BACKWARD, SIGMOID_BACKWARD, SILU_BACKWARD, GELU_BACKWARD, GELU_TANH_BACKWARD ->
+                    ActivationGradKernels.twin(op, x, y);
             default -> throw new IllegalStateException(op + " is not a float op");
         };
     }
