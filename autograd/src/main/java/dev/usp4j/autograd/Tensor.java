@@ -145,12 +145,16 @@ public final class Tensor {
         return accumulator;
     }
 
-    /** Adds a gradient computed by backward (converted to this tensor's dtype). */
-    void accumulate(NDArray g) {
+    /**
+     * Adds a gradient computed by backward (converted to this tensor's dtype). With {@code exclusive} (the engine
+     * knows nothing else references g's storage) an empty grad takes g itself instead of a copy.
+     */
+    void accumulate(NDArray g, boolean exclusive) {
         NDArray gd = g.dtype() == data.dtype() ? g : g.to(data.dtype());
         if (grad == null) {
-            // A private copy: rules may hand one array to several inputs, and the optimiser writes into grad.
-            grad = gd.copy();
+            // Otherwise a private copy: rules may hand one array to several inputs, and the optimiser writes into
+            // grad.
+            grad = exclusive || gd != g ? gd : gd.copy();
         } else {
             grad.addInPlace(gd);
         }

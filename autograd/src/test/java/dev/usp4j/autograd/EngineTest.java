@@ -54,6 +54,27 @@ class EngineTest {
     }
 
     @Test
+    void aLeafNeverTakesTheCallersRootGradient() {
+        Tensor x = param(1, 2);
+        NDArray given = NDArray.ones(2);
+        x.reshape(2, 1).backward(given.reshape(2, 1)); // reshape's rule passes the caller's array through
+        given.addInPlace(NDArray.ones(2));
+        assertArrayEquals(new float[] {1, 1}, x.grad().toFloatArray());
+    }
+
+    @Test
+    void aLeafNeverTakesAGradientKeptByRetainGrad() {
+        Tensor x = param(1, 2);
+        Tensor y = x.reshape(2, 1).retainGrad();
+        Tensor z = y.reshape(2).retainGrad();
+        z.mul(3).backward(NDArray.ones(2)); // z's and y's grads are views of one array, passed on to x
+        x.grad().addInPlace(NDArray.ones(2));
+        assertArrayEquals(new float[] {3, 3}, z.grad().toFloatArray());
+        assertArrayEquals(new float[] {3, 3}, y.grad().reshape(2).toFloatArray());
+        assertArrayEquals(new float[] {4, 4}, x.grad().toFloatArray());
+    }
+
+    @Test
     void gradientsDoNotAliasEachOther() {
         Tensor a = param(1, 2);
         Tensor b = param(3, 4);

@@ -92,10 +92,17 @@ public final class OpProfiler {
                     k.append(' ').append(e.name());
                 }
             }
+            if (m.getName().startsWith("allocate") && args.length == 2 && args[1] instanceof Integer n) {
+                // sizes by power of two: whether small arrays or the multi-megabyte ones cost the time
+                k.append(" <=").append(Integer.highestOneBit(Math.max(1, n - 1)) << 1).append(" elements");
+            }
             String sep = " ";
             for (Object a : args) {
                 if (a instanceof NDArray x) {
                     k.append(sep).append(java.util.Arrays.toString(x.shape()));
+                    if (!x.isContiguous()) {
+                        k.append("(strides ").append(java.util.Arrays.toString(x.strides())).append(')');
+                    }
                     sep = ",";
                 }
             }

@@ -44,9 +44,29 @@ public final class VectorMath {
     private VectorMath() {
     }
 
-    private static FloatVector c(float v) {
-        return FloatVector.broadcast(F, v);
-    }
+    // The polynomial coefficients as vector constants: C2 folds a static final vector into a constant, where a
+    // broadcast per use added enough IR nodes that callers hit C2's inlining node limit (exp's last broadcasts were
+    // left as calls inside the GELU kernel, and every vector crossing them was boxed).
+    private static final FloatVector V_ONE = FloatVector.broadcast(F, 1f);
+    private static final FloatVector V_E2 = FloatVector.broadcast(F, E2);
+    private static final FloatVector V_E3 = FloatVector.broadcast(F, E3);
+    private static final FloatVector V_E4 = FloatVector.broadcast(F, E4);
+    private static final FloatVector V_E5 = FloatVector.broadcast(F, E5);
+    private static final FloatVector V_E6 = FloatVector.broadcast(F, E6);
+    private static final FloatVector V_E7 = FloatVector.broadcast(F, E7);
+    private static final FloatVector V_L3 = FloatVector.broadcast(F, L3);
+    private static final FloatVector V_L5 = FloatVector.broadcast(F, L5);
+    private static final FloatVector V_L7 = FloatVector.broadcast(F, L7);
+    private static final FloatVector V_L9 = FloatVector.broadcast(F, L9);
+    private static final FloatVector V_LN2_HI = FloatVector.broadcast(F, LN2_HI);
+    private static final FloatVector V_LN2_LO = FloatVector.broadcast(F, LN2_LO);
+    private static final FloatVector V_T3 = FloatVector.broadcast(F, T3);
+    private static final FloatVector V_T5 = FloatVector.broadcast(F, T5);
+    private static final FloatVector V_T7 = FloatVector.broadcast(F, T7);
+    private static final FloatVector V_T9 = FloatVector.broadcast(F, T9);
+    private static final FloatVector V_T11 = FloatVector.broadcast(F, T11);
+    private static final FloatVector V_T13 = FloatVector.broadcast(F, T13);
+    private static final FloatVector V_T15 = FloatVector.broadcast(F, T15);
 
     // ---- exp ------------------------------------------------------------------------------------------------
 
@@ -54,16 +74,16 @@ public final class VectorMath {
     public static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
         FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-        FloatVector r = n.neg().fma(c(LN2_HI), xc);
-        r = n.neg().fma(c(LN2_LO), r);
-        FloatVector p = FloatVector.broadcast(F, E7);
-        p = p.fma(r, c(E6));
-        p = p.fma(r, c(E5));
-        p = p.fma(r, c(E4));
-        p = p.fma(r, c(E3));
-        p = p.fma(r, c(E2));
-        p = p.fma(r, c(1f));
-        p = p.fma(r, c(1f));
+        FloatVector r = n.neg().fma(V_LN2_HI, xc);
+        r = n.neg().fma(V_LN2_LO, r);
+        FloatVector p = V_E7;
+        p = p.fma(r, V_E6);
+        p = p.fma(r, V_E5);
+        p = p.fma(r, V_E4);
+        p = p.fma(r, V_E3);
+        p = p.fma(r, V_E2);
+        p = p.fma(r, V_ONE);
+        p = p.fma(r, V_ONE);
         // 2^n as two factors so that n down to -150 and up to 128 stays within the normal exponent range.
         IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
@@ -120,13 +140,13 @@ public final class VectorMath {
         e = e.blend(e.add(1), big.cast(e.species()));
         FloatVector s = m.sub(1f).div(m.add(1f));
         FloatVector z = s.mul(s);
-        FloatVector q = FloatVector.broadcast(F, L9);
-        q = q.fma(z, c(L7));
-        q = q.fma(z, c(L5));
-        q = q.fma(z, c(L3));
+        FloatVector q = V_L9;
+        q = q.fma(z, V_L7);
+        q = q.fma(z, V_L5);
+        q = q.fma(z, V_L3);
         FloatVector logm = s.mul(z).fma(q, s.mul(2f));
         FloatVector ef = (FloatVector) e.convert(VectorOperators.I2F, 0);
-        FloatVector y = ef.fma(c(LN2_HI), ef.fma(c(LN2_LO), logm));
+        FloatVector y = ef.fma(V_LN2_HI, ef.fma(V_LN2_LO, logm));
         y = y.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
         y = y.blend(Float.NaN, x.compare(VectorOperators.LT, 0f));
         y = y.blend(x, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
@@ -173,13 +193,13 @@ public final class VectorMath {
     public static FloatVector tanh(FloatVector x) {
         FloatVector a = x.abs();
         FloatVector z = x.mul(x);
-        FloatVector p = FloatVector.broadcast(F, T15);
-        p = p.fma(z, c(T13));
-        p = p.fma(z, c(T11));
-        p = p.fma(z, c(T9));
-        p = p.fma(z, c(T7));
-        p = p.fma(z, c(T5));
-        p = p.fma(z, c(T3));
+        FloatVector p = V_T15;
+        p = p.fma(z, V_T13);
+        p = p.fma(z, V_T11);
+        p = p.fma(z, V_T9);
+        p = p.fma(z, V_T7);
+        p = p.fma(z, V_T5);
+        p = p.fma(z, V_T3);
         FloatVector small = x.mul(z).fma(p, x);
         FloatVector one = FloatVector.broadcast(F, 1f);
         FloatVector large = one.sub(FloatVector.broadcast(F, 2f).div(exp(a.add(a)).add(1f)));
