@@ -22,8 +22,9 @@ import java.util.Arrays;
  * gradient, giving [Cin, Cout/g, kH, kW] directly. The kernel therefore takes OH×OW from the gradient it is given,
  * which may be fewer rows than a conv2d of x would produce (a transposed conv's output padding below the stride).
  *
- * <p>Parallel over groups when there are at least as many as threads (depthwise convolutions), otherwise over the
- * inside of im2col and the GEMM; the chunks depend only on the sizes, so results do not depend on the thread count.
+ * <p>Parallel over groups when there are at least as many as threads (depthwise convolutions), otherwise over a
+ * fixed number of parts of the chunk sequence, summed in order at the end; the chunks and parts depend only on the
+ * sizes, so results do not depend on the thread count.
  */
 final class ConvGradKernels {
     private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -72,49 +73,102 @@ final class ConvGradKernels {
         }
         int total = n * oh;
         int chunk = Math.clamp(ConvKernels.colBudget / Math.max(1, (long) depth * ow), 1, total);
-        Parallel.Range body = (u0, u1) -> {
-            for (int grp = u0; grp < u1; grp++) {
-                float[] col = workspace(0, depth * chunk * ow);
-                int wOff = wo + grp * coutg * depth;
-                for (int r0 = 0; r0 < total; r0 += chunk) {
-                    int r1 = Math.min(r0 + chunk, total);
-                    int k = (r1 - r0) * ow;
-                    int img0 = r0 / oh;
-                    int img1 = (r1 - 1) / oh;
-                    float[] a;
-                    int aOff;
-                    int aRow;
-                    if (img0 == img1) {
-                        a = ga;
-                        aOff = g.offset() + (img0 * cout + grp * coutg) * ohw + (r0 - img0 * oh) * ow;
-                        aRow = ohw;
+        int chunks = (total + chunk - 1) / chunk;
+        Geometry geo = new Geometry(x, g, s, xa, ga, cin, h, wd, cout, oh, ow, kh, kw, cg, coutg, depth, chunk, total);
+        if (groups > 1 && groups >= Parallel.threads()) {
+            Parallel.forRange(groups, 1, (g0, g1) -> {
+                for (int grp = g0; grp < g1; grp++) {
+                    accumulate(geo, grp, 0, chunks, wa, wo + grp * coutg * depth);
+                }
+            });
+            return;
+        }
+        // The chunks of one group split into a fixed number of parts, each summed into its own buffer on whichever
+        // thread takes it, then the parts added in order: both cores unroll columns (im2col is most of the time
+        // for these narrow products), and the sum does not depend on the thread count.
+        int parts = Math.min(chunks, PARTS);
+        for (int grp = 0; grp < groups; grp++) {
+            int wOff = wo + grp * coutg * depth;
+            if (parts == 1) {
+                accumulate(geo, grp, 0, chunks, wa, wOff);
+                continue;
+            }
+            int size = coutg * depth;
+            float[] partial = new float[(parts - 1) * size];
+            int group = grp;
+            Parallel.forRange(parts, 1, (p0, p1) -> {
+                for (int part = p0; part < p1; part++) {
+                    int c0 = (int) ((long) chunks * part / parts);
+                    int c1 = (int) ((long) chunks * (part + 1) / parts);
+                    if (part == 0) {
+                        accumulate(geo, group, c0, c1, wa, wOff);
                     } else {
-                        a = workspace(1, coutg * k);
-                        aOff = 0;
-                        aRow = k;
+                        accumulate(geo, group, c0, c1, partial, (part - 1) * size);
                     }
-                    for (int img = img0; img <= img1; img++) {
-                        int oy0 = Math.max(r0, img * oh) - img * oh;
-                        int oy1 = Math.min(r1, (img + 1) * oh) - img * oh;
-                        int colOff = (img * oh + oy0 - r0) * ow;
-                        int xOff = x.offset() + (img * cin + grp * cg) * h * wd;
-                        ConvKernels.im2col(xa, xOff, cg, h, wd, kh, kw, s, oy0, oy1 - oy0, ow, col, colOff, k);
-                        if (img0 != img1) {
-                            int src = g.offset() + (img * cout + grp * coutg) * ohw + oy0 * ow;
-                            for (int co = 0; co < coutg; co++) {
-                                System.arraycopy(ga, src + co * ohw, a, co * k + colOff, (oy1 - oy0) * ow);
-                            }
-                        }
-                    }
-                    // gw_grp[coutg, depth] (+)= A[coutg, k] · colᵀ, col read transposed through its strides.
-                    PackedGemm.sgemm(coutg, depth, k, a, aOff, aRow, 1, col, 0, 1, k, wa, wOff, depth, r0 > 0);
+                }
+            });
+            for (int part = 1; part < parts; part++) {
+                int src = (part - 1) * size;
+                for (int i = 0; i < size; i++) {
+                    wa[wOff + i] += partial[src + i];
                 }
             }
-        };
-        if (groups > 1 && groups >= Parallel.threads()) {
-            Parallel.forRange(groups, 1, body);
-        } else {
-            body.run(0, groups);
+        }
+    }
+
+    /** Fixed number of parts a weight gradient's chunks are summed in (at least the cores of this machine). */
+    private static final int PARTS = 4;
+
+    /** The sizes and arrays of one weight-gradient call. */
+    private record Geometry(NDArray x, NDArray g, Conv2dSpec s, float[] xa, float[] ga, int cin, int h, int wd,
+                            int cout, int oh, int ow, int kh, int kw, int cg, int coutg, int depth, int chunk,
+                            int total) {
+    }
+
+    /**
+     * dst[dOff ..] (group grp's [coutg, depth] weight gradient) = Σ over chunks c0 ≤ c &lt; c1 of the chunk's
+     * product; the first chunk overwrites.
+     */
+    private static void accumulate(Geometry q, int grp, int c0, int c1, float[] dst, int dOff) {
+        int ow = q.ow;
+        int oh = q.oh;
+        int ohw = oh * ow;
+        int depth = q.depth;
+        int coutg = q.coutg;
+        float[] col = workspace(0, depth * q.chunk * ow);
+        for (int c = c0; c < c1; c++) {
+            int r0 = c * q.chunk;
+            int r1 = Math.min(r0 + q.chunk, q.total);
+            int k = (r1 - r0) * ow;
+            int img0 = r0 / oh;
+            int img1 = (r1 - 1) / oh;
+            float[] a;
+            int aOff;
+            int aRow;
+            if (img0 == img1) {
+                a = q.ga;
+                aOff = q.g.offset() + (img0 * q.cout + grp * coutg) * ohw + (r0 - img0 * oh) * ow;
+                aRow = ohw;
+            } else {
+                a = workspace(1, coutg * k);
+                aOff = 0;
+                aRow = k;
+            }
+            for (int img = img0; img <= img1; img++) {
+                int oy0 = Math.max(r0, img * oh) - img * oh;
+                int oy1 = Math.min(r1, (img + 1) * oh) - img * oh;
+                int colOff = (img * oh + oy0 - r0) * ow;
+                int xOff = q.x.offset() + (img * q.cin + grp * q.cg) * q.h * q.wd;
+                ConvKernels.im2col(q.xa, xOff, q.cg, q.h, q.wd, q.kh, q.kw, q.s, oy0, oy1 - oy0, ow, col, colOff, k);
+                if (img0 != img1) {
+                    int src = q.g.offset() + (img * q.cout + grp * coutg) * ohw + oy0 * ow;
+                    for (int co = 0; co < coutg; co++) {
+                        System.arraycopy(q.ga, src + co * ohw, a, co * k + colOff, (oy1 - oy0) * ow);
+                    }
+                }
+            }
+            // gw_grp[coutg, depth] (+)= A[coutg, k] · colᵀ, col read transposed through its strides.
+            PackedGemm.sgemm(coutg, depth, k, a, aOff, aRow, 1, col, 0, 1, k, dst, dOff, depth, c > c0);
         }
     }
 }
