@@ -66,9 +66,17 @@ public final class OpProfiler {
 
     /** Prints the {@code rows} most expensive ops and the total to standard error. */
     public static void print(int rows) {
+        String t = table(rows);
+        if (!t.isEmpty()) {
+            System.err.print(t);
+        }
+    }
+
+    /** The table {@link #print} prints: the {@code rows} most expensive ops, sorted by total time. */
+    public static String table(int rows) {
         List<Map.Entry<String, Stat>> all = new ArrayList<>(STATS.entrySet());
         if (all.isEmpty()) {
-            return;
+            return "";
         }
         all.sort((a, b) -> Long.compare(b.getValue().nanos.sum(), a.getValue().nanos.sum()));
         double total = all.stream().mapToLong(e -> e.getValue().nanos.sum()).sum() / 1e6;
@@ -81,7 +89,7 @@ public final class OpProfiler {
             sb.append(String.format(Locale.ROOT, "%10.1f %6.1f %9d %8.1f  %s%n", ms, 100 * ms / total, calls,
                     1000 * ms / calls, e.getKey()));
         }
-        System.err.print(sb);
+        return sb.toString();
     }
 
     private static String key(Method m, Object[] args) {
