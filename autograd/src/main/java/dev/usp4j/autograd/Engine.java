@@ -69,9 +69,7 @@ final class Engine {
                 }
                 if (node.isAccumulator()) {
                     NDArray g = grads[0];
-                    node.leaf.accumulate(g, held.getOrDefault(g.storage(), 0) == 0
-                            && !foreign.containsKey(g.storage()) && g.isContiguous() && g.offset() == 0
-                            && g.numel() == g.storage().size());
+                    node.leaf.accumulate(g, exclusive(g, held, foreign));
                     continue;
                 }
                 for (int i = 0; i < grads.length; i++) {
@@ -114,6 +112,16 @@ final class Engine {
                 }
             }
         }
+    }
+
+    /**
+     * True when no pending slot, caller or retained gradient holds g's storage and g covers all of it, so a leaf may
+     * keep g itself as its grad.
+     */
+    private static boolean exclusive(NDArray g, Map<Storage, Integer> held, Map<Storage, Boolean> foreign) {
+        Storage st = g.storage();
+        return held.getOrDefault(st, 0) == 0 && !foreign.containsKey(st) && g.isContiguous() && g.offset() == 0
+                && g.numel() == st.size();
     }
 
     /** Nodes reachable from {@code start}, each before all nodes it sends gradients to (reverse post-order). */

@@ -152,8 +152,8 @@ public final class Tensor {
     void accumulate(NDArray g, boolean exclusive) {
         NDArray gd = g.dtype() == data.dtype() ? g : g.to(data.dtype());
         if (grad == null) {
-            // Otherwise a private copy: rules may hand one array to several inputs, and the optimiser writes into
-            // grad.
+            // Otherwise a private copy (a dtype conversion already is one): rules may hand one array to several
+            // inputs, and the optimiser writes into grad.
             grad = exclusive || gd != g ? gd : gd.copy();
         } else {
             grad.addInPlace(gd);

@@ -16,6 +16,12 @@ import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.cpu.Parallel;
 import dev.usp4j.tensor.random.Generator;
 import dev.usp4j.usp.Models;
+import dev.usp4j.tensor.OpProfiler;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -80,7 +86,7 @@ public final class TrainStepBench {
         double[][] t = new double[iters][3];
         for (int i = -warmup; i < iters; i++) {
             if (i == 0) {
-                dev.usp4j.tensor.OpProfiler.reset(); // with -Dusp4j.profile=true: the table covers the timed steps
+                OpProfiler.reset(); // with -Dusp4j.profile=true: the table covers the timed steps
             }
             long a = System.nanoTime();
             Tensor loss = n.loss().get();
@@ -142,12 +148,12 @@ public final class TrainStepBench {
     /** The process's peak resident set (VmHWM): heap, off-heap buffers and the JVM itself, as PyTorch's RSS. */
     private static long peakRssKib() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
         return -1;
@@ -155,8 +161,8 @@ public final class TrainStepBench {
 
     /** Sum of the heap pools' peak usage since start. */
     private static long peakHeapBytes() {
-        return java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+        return ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP)
                 .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 

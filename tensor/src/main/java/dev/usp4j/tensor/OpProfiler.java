@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,9 +108,9 @@ public final class OpProfiler {
             String sep = " ";
             for (Object a : args) {
                 if (a instanceof NDArray x) {
-                    k.append(sep).append(java.util.Arrays.toString(x.shape()));
+                    k.append(sep).append(Arrays.toString(x.shape()));
                     if (!x.isContiguous()) {
-                        k.append("(strides ").append(java.util.Arrays.toString(x.strides())).append(')');
+                        k.append("(strides ").append(Arrays.toString(x.strides())).append(')');
                     }
                     sep = ",";
                 }

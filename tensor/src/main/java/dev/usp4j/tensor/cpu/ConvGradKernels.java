@@ -27,6 +27,8 @@ import java.util.Arrays;
  * sizes, so results do not depend on the thread count.
  */
 final class ConvGradKernels {
+    /** Fixed number of parts a weight gradient's chunks are summed in (at least the cores of this machine). */
+    private static final int PARTS = 4;
     private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private ConvGradKernels() {
@@ -115,9 +117,6 @@ final class ConvGradKernels {
             }
         }
     }
-
-    /** Fixed number of parts a weight gradient's chunks are summed in (at least the cores of this machine). */
-    private static final int PARTS = 4;
 
     /** The sizes and arrays of one weight-gradient call. */
     private record Geometry(NDArray x, NDArray g, Conv2dSpec s, float[] xa, float[] ga, int cin, int h, int wd,

@@ -41,9 +41,6 @@ public final class VectorMath {
             T13 = 21844f / 6081075, T15 = -929569f / 638512875;
     private static final float TANH_SMALL = 0.5f;
 
-    private VectorMath() {
-    }
-
     // The polynomial coefficients as vector constants: C2 folds a static final vector into a constant, where a
     // broadcast per use added enough IR nodes that callers hit C2's inlining node limit (exp's last broadcasts were
     // left as calls inside the GELU kernel, and every vector crossing them was boxed).
@@ -67,6 +64,9 @@ public final class VectorMath {
     private static final FloatVector V_T11 = FloatVector.broadcast(F, T11);
     private static final FloatVector V_T13 = FloatVector.broadcast(F, T13);
     private static final FloatVector V_T15 = FloatVector.broadcast(F, T15);
+
+    private VectorMath() {
+    }
 
     // ---- exp ------------------------------------------------------------------------------------------------
 
