@@ -28,6 +28,15 @@ public interface Backend {
     /** A zero-filled storage of {@code size} elements. */
     Storage allocate(DType dtype, int size);
 
+    /**
+     * A storage of {@code size} elements for an op that writes every one of them before anything reads it (an
+     * elementwise or matmul output, say): its contents are unspecified, so a backend may skip zero-filling. The
+     * default zero-fills.
+     */
+    default Storage allocateForOutput(DType dtype, int size) {
+        return allocate(dtype, size);
+    }
+
     /** Copies a CPU storage to this device (the CPU backend returns it unchanged). */
     Storage fromHost(Storage host);
 

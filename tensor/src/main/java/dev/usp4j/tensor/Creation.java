@@ -16,6 +16,15 @@ final class Creation {
         return NDArray.of(Backends.of(device).allocate(dtype, Shape.numel(s)), s);
     }
 
+    /**
+     * A contiguous array for an op to write whole before anything reads it: its contents are unspecified (the
+     * backend may skip the zero-fill, see {@link Backend#allocateForOutput}).
+     */
+    static NDArray output(DType dtype, Device device, int... shape) {
+        int[] s = Shape.check("empty", shape);
+        return NDArray.of(Backends.of(device).allocateForOutput(dtype, Shape.numel(s)), s);
+    }
+
     static NDArray full(DType dtype, double value, int... shape) {
         return full(dtype, Device.CPU, value, shape);
     }

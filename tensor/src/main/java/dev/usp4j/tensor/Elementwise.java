@@ -58,7 +58,7 @@ final class Elementwise {
                 t = DType.F32;
             }
         }
-        NDArray out = Creation.empty(t, a.device(), shape);
+        NDArray out = Creation.output(t, a.device(), shape);
         a.backend().binary(op, asCompute(a, t).broadcastTo(shape), asCompute(b, t).broadcastTo(shape), out);
         return out;
     }
@@ -133,7 +133,7 @@ final class Elementwise {
         } else {
             t = DType.F32;
         }
-        NDArray out = Creation.empty(t, x.device(), x.shape());
+        NDArray out = Creation.output(t, x.device(), x.shape());
         x.backend().unary(op, asCompute(x, t), p0, p1, out);
         return out;
     }
@@ -144,7 +144,7 @@ final class Elementwise {
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
         DType t = a.dtype() == b.dtype() ? (a.dtype().isFloating() ? DType.F32 : a.dtype())
                 : DType.promote(a.dtype(), b.dtype());
-        NDArray out = Creation.empty(t, a.device(), shape);
+        NDArray out = Creation.output(t, a.device(), shape);
         a.backend().where(truth(cond).broadcastTo(shape), asCompute(a, t).broadcastTo(shape),
                 asCompute(b, t).broadcastTo(shape), out);
         return out;

@@ -76,7 +76,7 @@ public final class Functional {
                     + " is too small for kernel " + w.size(2) + "x" + w.size(3) + " with " + spec
                     + " (output would be " + oh + "x" + ow + ")");
         }
-        NDArray out = Creation.empty(DType.F32, x.device(), x.size(0), cout, oh, ow);
+        NDArray out = Creation.output(DType.F32, x.device(), x.size(0), cout, oh, ow);
         x.backend().conv2d(x, w, f32(op, bias), spec, out);
         return unbatch(input, out);
     }
@@ -111,7 +111,7 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": output size " + oh + "x" + ow + " is not positive for input "
                     + Shape.str(input.shape()) + " and " + spec);
         }
-        NDArray out = Creation.empty(DType.F32, x.device(), x.size(0), cout, oh, ow);
+        NDArray out = Creation.output(DType.F32, x.device(), x.size(0), cout, oh, ow);
         x.backend().convTranspose2d(x, w, f32(op, bias), spec, out);
         return unbatch(input, out);
     }
@@ -150,9 +150,9 @@ public final class Functional {
         int cols = Shape.numel(normalizedShape);
         int rows = cols == 0 ? 0 : xc.numel() / cols;
         int[] lead = Arrays.copyOf(s, s.length - k);
-        NDArray out = Creation.empty(DType.F32, x.device(), s);
-        NDArray mean = Creation.empty(DType.F32, x.device(), lead);
-        NDArray rstd = Creation.empty(DType.F32, x.device(), lead);
+        NDArray out = Creation.output(DType.F32, x.device(), s);
+        NDArray mean = Creation.output(DType.F32, x.device(), lead);
+        NDArray rstd = Creation.output(DType.F32, x.device(), lead);
         x.backend().layerNorm(xc, rows, f32(op, weight), f32(op, bias), (float) eps, out, mean, rstd);
         return new NormResult(out, mean, rstd);
     }
@@ -182,9 +182,9 @@ public final class Functional {
             }
         }
         NDArray xc = f32(op, x);
-        NDArray out = Creation.empty(DType.F32, x.device(), x.shape());
-        NDArray mean = Creation.empty(DType.F32, x.device(), x.size(0), groups);
-        NDArray rstd = Creation.empty(DType.F32, x.device(), x.size(0), groups);
+        NDArray out = Creation.output(DType.F32, x.device(), x.shape());
+        NDArray mean = Creation.output(DType.F32, x.device(), x.size(0), groups);
+        NDArray rstd = Creation.output(DType.F32, x.device(), x.size(0), groups);
         x.backend().groupNorm(xc, groups, f32(op, weight), f32(op, bias), (float) eps, out, mean, rstd);
         return new NormResult(out, mean, rstd);
     }
@@ -242,7 +242,7 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": align_corners only applies to BILINEAR and BICUBIC");
         }
         NDArray xc = f32(op, x4);
-        NDArray out = Creation.empty(DType.F32, xc.device(), xc.size(0), xc.size(1), oh, ow);
+        NDArray out = Creation.output(DType.F32, xc.device(), xc.size(0), xc.size(1), oh, ow);
         xc.backend().interpolate(xc, mode, alignCorners, sh, sw, out);
         return unbatch(input, out);
     }
@@ -261,7 +261,7 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": input of shape " + Shape.str(x.shape()) + " is too small for "
                     + spec + " (output would be " + oh + "x" + ow + ")");
         }
-        NDArray out = Creation.empty(DType.F32, x4.device(), x4.size(0), x4.size(1), oh, ow);
+        NDArray out = Creation.output(DType.F32, x4.device(), x4.size(0), x4.size(1), oh, ow);
         x4.backend().avgPool2d(x4, spec, out);
         return unbatch(x, out);
     }
@@ -300,7 +300,7 @@ public final class Functional {
         // Padding only moves data, so every dtype keeps its own (BF16 stays BF16, as in PyTorch).
         DType t = x.dtype();
         NDArray xc = x.contiguous();
-        NDArray out = Creation.empty(t, x.device(), shape);
+        NDArray out = Creation.output(t, x.device(), shape);
         x.backend().pad(xc, pads.clone(), mode, value, out);
         return out;
     }

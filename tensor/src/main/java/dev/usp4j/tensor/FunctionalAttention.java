@@ -67,8 +67,8 @@ final class FunctionalAttention {
         int[] lead = Arrays.copyOf(qs, r - 2);
         int[] outShape = Arrays.copyOf(qs, r);
         outShape[r - 1] = v.size(-1);
-        NDArray out = Creation.empty(DType.F32, q.device(), outShape);
-        NDArray lse = Creation.empty(DType.F32, q.device(), Arrays.copyOf(qs, r - 1));
+        NDArray out = Creation.output(DType.F32, q.device(), outShape);
+        NDArray lse = Creation.output(DType.F32, q.device(), Arrays.copyOf(qs, r - 1));
         q.backend().attention(heads(q), heads(k), heads(v), (float) scale, as4d(out, lead, 4), as4d(lse, lead, 3));
         return new AttentionResult(out, lse);
     }
@@ -97,9 +97,9 @@ final class FunctionalAttention {
             }
         }
         int[] lead = Arrays.copyOf(qs, r - 2);
-        NDArray gq = needQ ? Creation.empty(DType.F32, q.device(), qs) : null;
-        NDArray gk = needK ? Creation.empty(DType.F32, q.device(), k.shape()) : null;
-        NDArray gv = needV ? Creation.empty(DType.F32, q.device(), v.shape()) : null;
+        NDArray gq = needQ ? Creation.output(DType.F32, q.device(), qs) : null;
+        NDArray gk = needK ? Creation.output(DType.F32, q.device(), k.shape()) : null;
+        NDArray gv = needV ? Creation.output(DType.F32, q.device(), v.shape()) : null;
         if (needQ || needK || needV) {
             NDArray lse3 = as4d(Elementwise.asCompute(lse, DType.F32).contiguous(), lead, 3);
             q.backend().attentionBackward(heads(q), heads(k), heads(v), heads(out), heads(gradOut), lse3,

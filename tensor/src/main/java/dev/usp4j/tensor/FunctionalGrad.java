@@ -153,7 +153,7 @@ final class FunctionalGrad {
             throw new IllegalArgumentException(op + ": weight must have shape " + Arrays.toString(normalizedShape)
                     + ", got " + Shape.str(weight.shape()));
         }
-        NDArray gx = inputGrad ? Creation.empty(DType.F32, x.device(), s) : null;
+        NDArray gx = inputGrad ? Creation.output(DType.F32, x.device(), s) : null;
         NDArray gw = weightGrad ? Creation.empty(DType.F32, x.device(), normalizedShape) : null;
         NDArray gb = biasGrad ? Creation.empty(DType.F32, x.device(), normalizedShape) : null;
         if (gx != null || gw != null || gb != null) {
@@ -180,7 +180,7 @@ final class FunctionalGrad {
             throw new IllegalArgumentException(op + ": weight must have shape [" + c + "], got "
                     + Shape.str(weight.shape()));
         }
-        NDArray gx = inputGrad ? Creation.empty(DType.F32, x.device(), s) : null;
+        NDArray gx = inputGrad ? Creation.output(DType.F32, x.device(), s) : null;
         NDArray gw = weightGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         NDArray gb = biasGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         if (gx != null || gw != null || gb != null) {
@@ -210,7 +210,7 @@ final class FunctionalGrad {
             throw new IllegalArgumentException(op + ": align_corners only applies to BILINEAR and BICUBIC");
         }
         NDArray g = Functional.f32(op, as4d(gradOut));
-        NDArray gx = Creation.empty(DType.F32, gradOut.device(), x4);
+        NDArray gx = Creation.output(DType.F32, gradOut.device(), x4);
         if (gx.numel() > 0) {
             g.backend().interpolateBackward(g, mode, alignCorners, sh, sw, gx);
         }
@@ -222,7 +222,7 @@ final class FunctionalGrad {
         int[] x4 = shape4d(op, inputShape);
         expectShape(op, gradOut, outShape(inputShape, x4[1], spec.outH(x4[2]), spec.outW(x4[3])), inputShape);
         NDArray g = Functional.f32(op, as4d(gradOut));
-        NDArray gx = Creation.empty(DType.F32, gradOut.device(), x4);
+        NDArray gx = Creation.output(DType.F32, gradOut.device(), x4);
         if (gx.numel() > 0) {
             g.backend().avgPool2dBackward(g, spec, gx);
         }
@@ -252,7 +252,7 @@ final class FunctionalGrad {
             }
         }
         NDArray g = Functional.f32(op, gradOut);
-        NDArray gx = Creation.empty(DType.F32, gradOut.device(), inputShape);
+        NDArray gx = Creation.output(DType.F32, gradOut.device(), inputShape);
         g.backend().padBackward(g, pads.clone(), mode, gx);
         return gx;
     }

@@ -52,7 +52,7 @@ final class Joining {
             total += s[d];
         }
         shape[d] = total;
-        NDArray out = Creation.empty(t, first.device(), shape);
+        NDArray out = Creation.output(t, first.device(), shape);
         int at = 0;
         for (int i : parts) {
             NDArray a = arrays.get(i);

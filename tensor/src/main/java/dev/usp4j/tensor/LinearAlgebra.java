@@ -51,12 +51,12 @@ final class LinearAlgebra {
         NDArray foldedA = batchB.length == 0 && batchA.length > 0
                 ? viewOrNull(a2, new int[] {1, nb * m, k}) : null;
         if (foldedA != null) {
-            out3 = Creation.empty(DType.F32, a.device(), 1, nb * m, n);
+            out3 = Creation.output(DType.F32, a.device(), 1, nb * m, n);
             a.backend().matmul(foldedA, b2.unsqueeze(0), out3);
         } else {
             NDArray a3 = batched(a2.expand(concat(batch, m, k)), nb, m, k);
             NDArray b3 = batched(b2.expand(concat(batch, k, n)), nb, k, n);
-            out3 = Creation.empty(DType.F32, a.device(), nb, m, n);
+            out3 = Creation.output(DType.F32, a.device(), nb, m, n);
             a.backend().matmul(a3, b3, out3);
         }
         int[] outShape = concat(batch, m, n);

@@ -285,7 +285,7 @@ public final class NDArray {
         if (dtype == dtype()) {
             return this;
         }
-        NDArray out = Creation.empty(dtype, device(), shape);
+        NDArray out = Creation.output(dtype, device(), shape);
         backend().copy(this, out);
         return out;
     }
@@ -308,7 +308,7 @@ public final class NDArray {
 
     /** A contiguous copy that shares nothing with this array. */
     public NDArray copy() {
-        NDArray out = Creation.empty(dtype(), device(), shape);
+        NDArray out = Creation.output(dtype(), device(), shape);
         backend().copy(this, out);
         return out;
     }

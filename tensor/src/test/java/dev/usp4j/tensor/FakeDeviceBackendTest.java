@@ -74,6 +74,8 @@ class FakeDeviceBackendTest {
                             return FAKE;
                         case "allocate":
                             return new FakeStorage(cpu.allocate((DType) args[0], (Integer) args[1]));
+                        case "allocateForOutput":
+                            return new FakeStorage(cpu.allocateForOutput((DType) args[0], (Integer) args[1]));
                         case "fromHost":
                             return new FakeStorage(copyOf((Storage) args[0]));
                         case "toHost":

@@ -32,6 +32,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Storage allocateForOutput(DType dtype, int size) {
+        return CpuStorage.allocateForOutput(dtype, size);
+    }
+
+    @Override
     public Storage fromHost(Storage host) {
         return host;
     }

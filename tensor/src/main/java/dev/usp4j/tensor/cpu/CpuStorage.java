@@ -38,6 +38,19 @@ public final class CpuStorage implements Storage {
         return new CpuStorage(dtype, data, size);
     }
 
+    /**
+     * A storage whose every element the caller will write before reading any ({@link
+     * dev.usp4j.tensor.Backend#allocateForOutput}). Large F32 arrays come from {@link UninitializedArrays} without
+     * the zero-fill; under {@code usp4j.poisonOutputs=true} (the test suites) they are filled with NaN instead, so
+     * that an op which leaves part of its output unwritten fails its tests rather than reading zeros by luck.
+     */
+    public static CpuStorage allocateForOutput(DType dtype, int size) {
+        if (dtype != DType.F32 || size < 0) {
+            return allocate(dtype, size);
+        }
+        return new CpuStorage(DType.F32, UninitializedArrays.floats(size), size);
+    }
+
     /** Wraps (does not copy) a float array. */
     public static CpuStorage wrap(float[] data) {
         return new CpuStorage(DType.F32, data, data.length);

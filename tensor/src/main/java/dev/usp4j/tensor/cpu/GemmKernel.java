@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The register-blocked micro-kernels of {@link PackedGemm}: one {@value #MR}×{@code NR} tile of C (NR = four
@@ -20,7 +21,7 @@ import jdk.incubator.vector.FloatVector;
  * core (8×48 and 12×32 ran 3–5% slower inside the full GEMM; 14×32 spilled). The accumulators are written out
  * inline, not through a helper: C2 stops inlining helpers in a method this large, and a vector that crosses a
  * non-inlined call is boxed (10× slower). All kernels: C(i,j) = c[co + i·ldc + j], overwritten when {@code acc}
- * is false, else added to; Apanel(i,p) at byte ao + 4(p·MR + i) of ap; Bpanel(p,j) at byte bo + 4(p·NR + j) of
+ * is {@link #STORE}, added to when it is {@link #ADD}; Apanel(i,p) at byte ao + 4(p·MR + i) of ap; Bpanel(p,j) at byte bo + 4(p·NR + j) of
  * bp; the whole tile must lie inside c (edge tiles go through a scratch tile).
  */
 final class GemmKernel {
@@ -36,12 +37,28 @@ final class GemmKernel {
     private static final long A_STEP = 4L * MR;
     private static final long B_STEP = 4L * NR;
 
+    /**
+     * The two modes of a kernel, as lane masks rather than a boolean: the old C is always loaded and added under
+     * the mask. A branch on a boolean here was profiled as never taken while the first products (K ≤ KC, one K
+     * block) ran, compiled as an uncommon trap, and in about one JVM in four the recompilation never came: every
+     * later tile with K &gt; KC then finished in the interpreter and those products ran 6–8× slower for the whole
+     * run (bench/RESULTS.md, "The accumulate branch"). A masked add has no branch to mispredict or to prune.
+     */
+    static final VectorMask<Float> ADD = F.maskAll(true);
+    /** See {@link #ADD}: C is overwritten (its old contents, garbage or NaN, are loaded but never used). */
+    static final VectorMask<Float> STORE = F.maskAll(false);
+
     private GemmKernel() {
+    }
+
+    /** {@link #ADD} or {@link #STORE}. */
+    static VectorMask<Float> mode(boolean accumulate) {
+        return accumulate ? ADD : STORE;
     }
 
     /** C[0:MR, 0:NR] (+)= Apanel·Bpanel: the main kernel. */
     static void tile(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c, int co, int ldc,
-                     boolean acc) {
+                     VectorMask<Float> acc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -70,38 +87,36 @@ final class GemmKernel {
             ao += A_STEP;
             bo += B_STEP;
         }
-        if (acc) {
-            int r0 = co;
-            c00 = c00.add(FloatVector.fromArray(F, c, r0));
-            c01 = c01.add(FloatVector.fromArray(F, c, r0 + LANES));
-            c02 = c02.add(FloatVector.fromArray(F, c, r0 + 2 * LANES));
-            c03 = c03.add(FloatVector.fromArray(F, c, r0 + 3 * LANES));
-            int r1 = co + ldc;
-            c10 = c10.add(FloatVector.fromArray(F, c, r1));
-            c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES));
-            c12 = c12.add(FloatVector.fromArray(F, c, r1 + 2 * LANES));
-            c13 = c13.add(FloatVector.fromArray(F, c, r1 + 3 * LANES));
-            int r2 = co + 2 * ldc;
-            c20 = c20.add(FloatVector.fromArray(F, c, r2));
-            c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES));
-            c22 = c22.add(FloatVector.fromArray(F, c, r2 + 2 * LANES));
-            c23 = c23.add(FloatVector.fromArray(F, c, r2 + 3 * LANES));
-            int r3 = co + 3 * ldc;
-            c30 = c30.add(FloatVector.fromArray(F, c, r3));
-            c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES));
-            c32 = c32.add(FloatVector.fromArray(F, c, r3 + 2 * LANES));
-            c33 = c33.add(FloatVector.fromArray(F, c, r3 + 3 * LANES));
-            int r4 = co + 4 * ldc;
-            c40 = c40.add(FloatVector.fromArray(F, c, r4));
-            c41 = c41.add(FloatVector.fromArray(F, c, r4 + LANES));
-            c42 = c42.add(FloatVector.fromArray(F, c, r4 + 2 * LANES));
-            c43 = c43.add(FloatVector.fromArray(F, c, r4 + 3 * LANES));
-            int r5 = co + 5 * ldc;
-            c50 = c50.add(FloatVector.fromArray(F, c, r5));
-            c51 = c51.add(FloatVector.fromArray(F, c, r5 + LANES));
-            c52 = c52.add(FloatVector.fromArray(F, c, r5 + 2 * LANES));
-            c53 = c53.add(FloatVector.fromArray(F, c, r5 + 3 * LANES));
-        }
+        int r0 = co;
+        c00 = c00.add(FloatVector.fromArray(F, c, r0), acc);
+        c01 = c01.add(FloatVector.fromArray(F, c, r0 + LANES), acc);
+        c02 = c02.add(FloatVector.fromArray(F, c, r0 + 2 * LANES), acc);
+        c03 = c03.add(FloatVector.fromArray(F, c, r0 + 3 * LANES), acc);
+        int r1 = co + ldc;
+        c10 = c10.add(FloatVector.fromArray(F, c, r1), acc);
+        c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES), acc);
+        c12 = c12.add(FloatVector.fromArray(F, c, r1 + 2 * LANES), acc);
+        c13 = c13.add(FloatVector.fromArray(F, c, r1 + 3 * LANES), acc);
+        int r2 = co + 2 * ldc;
+        c20 = c20.add(FloatVector.fromArray(F, c, r2), acc);
+        c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES), acc);
+        c22 = c22.add(FloatVector.fromArray(F, c, r2 + 2 * LANES), acc);
+        c23 = c23.add(FloatVector.fromArray(F, c, r2 + 3 * LANES), acc);
+        int r3 = co + 3 * ldc;
+        c30 = c30.add(FloatVector.fromArray(F, c, r3), acc);
+        c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES), acc);
+        c32 = c32.add(FloatVector.fromArray(F, c, r3 + 2 * LANES), acc);
+        c33 = c33.add(FloatVector.fromArray(F, c, r3 + 3 * LANES), acc);
+        int r4 = co + 4 * ldc;
+        c40 = c40.add(FloatVector.fromArray(F, c, r4), acc);
+        c41 = c41.add(FloatVector.fromArray(F, c, r4 + LANES), acc);
+        c42 = c42.add(FloatVector.fromArray(F, c, r4 + 2 * LANES), acc);
+        c43 = c43.add(FloatVector.fromArray(F, c, r4 + 3 * LANES), acc);
+        int r5 = co + 5 * ldc;
+        c50 = c50.add(FloatVector.fromArray(F, c, r5), acc);
+        c51 = c51.add(FloatVector.fromArray(F, c, r5 + LANES), acc);
+        c52 = c52.add(FloatVector.fromArray(F, c, r5 + 2 * LANES), acc);
+        c53 = c53.add(FloatVector.fromArray(F, c, r5 + 3 * LANES), acc);
         int s0 = co;
         c00.intoArray(c, s0);
         c01.intoArray(c, s0 + LANES);
@@ -136,7 +151,7 @@ final class GemmKernel {
 
     /** C[0:MR, 0:3·LANES] (+)= Apanel·Bpanel[:, 0:3·LANES], for a last panel of 33–48 columns. */
     static void tile3(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c, int co, int ldc,
-                      boolean acc) {
+                      VectorMask<Float> acc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z;
         FloatVector c10 = z, c11 = z, c12 = z;
@@ -164,32 +179,30 @@ final class GemmKernel {
             ao += A_STEP;
             bo += B_STEP;
         }
-        if (acc) {
-            int r0 = co;
-            c00 = c00.add(FloatVector.fromArray(F, c, r0));
-            c01 = c01.add(FloatVector.fromArray(F, c, r0 + LANES));
-            c02 = c02.add(FloatVector.fromArray(F, c, r0 + 2 * LANES));
-            int r1 = co + ldc;
-            c10 = c10.add(FloatVector.fromArray(F, c, r1));
-            c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES));
-            c12 = c12.add(FloatVector.fromArray(F, c, r1 + 2 * LANES));
-            int r2 = co + 2 * ldc;
-            c20 = c20.add(FloatVector.fromArray(F, c, r2));
-            c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES));
-            c22 = c22.add(FloatVector.fromArray(F, c, r2 + 2 * LANES));
-            int r3 = co + 3 * ldc;
-            c30 = c30.add(FloatVector.fromArray(F, c, r3));
-            c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES));
-            c32 = c32.add(FloatVector.fromArray(F, c, r3 + 2 * LANES));
-            int r4 = co + 4 * ldc;
-            c40 = c40.add(FloatVector.fromArray(F, c, r4));
-            c41 = c41.add(FloatVector.fromArray(F, c, r4 + LANES));
-            c42 = c42.add(FloatVector.fromArray(F, c, r4 + 2 * LANES));
-            int r5 = co + 5 * ldc;
-            c50 = c50.add(FloatVector.fromArray(F, c, r5));
-            c51 = c51.add(FloatVector.fromArray(F, c, r5 + LANES));
-            c52 = c52.add(FloatVector.fromArray(F, c, r5 + 2 * LANES));
-        }
+        int r0 = co;
+        c00 = c00.add(FloatVector.fromArray(F, c, r0), acc);
+        c01 = c01.add(FloatVector.fromArray(F, c, r0 + LANES), acc);
+        c02 = c02.add(FloatVector.fromArray(F, c, r0 + 2 * LANES), acc);
+        int r1 = co + ldc;
+        c10 = c10.add(FloatVector.fromArray(F, c, r1), acc);
+        c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES), acc);
+        c12 = c12.add(FloatVector.fromArray(F, c, r1 + 2 * LANES), acc);
+        int r2 = co + 2 * ldc;
+        c20 = c20.add(FloatVector.fromArray(F, c, r2), acc);
+        c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES), acc);
+        c22 = c22.add(FloatVector.fromArray(F, c, r2 + 2 * LANES), acc);
+        int r3 = co + 3 * ldc;
+        c30 = c30.add(FloatVector.fromArray(F, c, r3), acc);
+        c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES), acc);
+        c32 = c32.add(FloatVector.fromArray(F, c, r3 + 2 * LANES), acc);
+        int r4 = co + 4 * ldc;
+        c40 = c40.add(FloatVector.fromArray(F, c, r4), acc);
+        c41 = c41.add(FloatVector.fromArray(F, c, r4 + LANES), acc);
+        c42 = c42.add(FloatVector.fromArray(F, c, r4 + 2 * LANES), acc);
+        int r5 = co + 5 * ldc;
+        c50 = c50.add(FloatVector.fromArray(F, c, r5), acc);
+        c51 = c51.add(FloatVector.fromArray(F, c, r5 + LANES), acc);
+        c52 = c52.add(FloatVector.fromArray(F, c, r5 + 2 * LANES), acc);
         int s0 = co;
         c00.intoArray(c, s0);
         c01.intoArray(c, s0 + LANES);
@@ -218,7 +231,7 @@ final class GemmKernel {
 
     /** C[0:MR, 0:2·LANES] (+)= Apanel·Bpanel[:, 0:2·LANES], for a last panel of 17–32 columns. */
     static void tile2(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c, int co, int ldc,
-                      boolean acc) {
+                      VectorMask<Float> acc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z;
         FloatVector c10 = z, c11 = z;
@@ -245,26 +258,24 @@ final class GemmKernel {
             ao += A_STEP;
             bo += B_STEP;
         }
-        if (acc) {
-            int r0 = co;
-            c00 = c00.add(FloatVector.fromArray(F, c, r0));
-            c01 = c01.add(FloatVector.fromArray(F, c, r0 + LANES));
-            int r1 = co + ldc;
-            c10 = c10.add(FloatVector.fromArray(F, c, r1));
-            c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES));
-            int r2 = co + 2 * ldc;
-            c20 = c20.add(FloatVector.fromArray(F, c, r2));
-            c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES));
-            int r3 = co + 3 * ldc;
-            c30 = c30.add(FloatVector.fromArray(F, c, r3));
-            c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES));
-            int r4 = co + 4 * ldc;
-            c40 = c40.add(FloatVector.fromArray(F, c, r4));
-            c41 = c41.add(FloatVector.fromArray(F, c, r4 + LANES));
-            int r5 = co + 5 * ldc;
-            c50 = c50.add(FloatVector.fromArray(F, c, r5));
-            c51 = c51.add(FloatVector.fromArray(F, c, r5 + LANES));
-        }
+        int r0 = co;
+        c00 = c00.add(FloatVector.fromArray(F, c, r0), acc);
+        c01 = c01.add(FloatVector.fromArray(F, c, r0 + LANES), acc);
+        int r1 = co + ldc;
+        c10 = c10.add(FloatVector.fromArray(F, c, r1), acc);
+        c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES), acc);
+        int r2 = co + 2 * ldc;
+        c20 = c20.add(FloatVector.fromArray(F, c, r2), acc);
+        c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES), acc);
+        int r3 = co + 3 * ldc;
+        c30 = c30.add(FloatVector.fromArray(F, c, r3), acc);
+        c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES), acc);
+        int r4 = co + 4 * ldc;
+        c40 = c40.add(FloatVector.fromArray(F, c, r4), acc);
+        c41 = c41.add(FloatVector.fromArray(F, c, r4 + LANES), acc);
+        int r5 = co + 5 * ldc;
+        c50 = c50.add(FloatVector.fromArray(F, c, r5), acc);
+        c51 = c51.add(FloatVector.fromArray(F, c, r5 + LANES), acc);
         int s0 = co;
         c00.intoArray(c, s0);
         c01.intoArray(c, s0 + LANES);
@@ -287,7 +298,7 @@ final class GemmKernel {
 
     /** C[0:MR, 0:LANES] (+)= Apanel·Bpanel[:, 0:LANES], for a last panel of 1–16 columns. */
     static void tile1(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c, int co, int ldc,
-                      boolean acc) {
+                      VectorMask<Float> acc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z;
         FloatVector c10 = z;
@@ -313,20 +324,18 @@ final class GemmKernel {
             ao += A_STEP;
             bo += B_STEP;
         }
-        if (acc) {
-            int r0 = co;
-            c00 = c00.add(FloatVector.fromArray(F, c, r0));
-            int r1 = co + ldc;
-            c10 = c10.add(FloatVector.fromArray(F, c, r1));
-            int r2 = co + 2 * ldc;
-            c20 = c20.add(FloatVector.fromArray(F, c, r2));
-            int r3 = co + 3 * ldc;
-            c30 = c30.add(FloatVector.fromArray(F, c, r3));
-            int r4 = co + 4 * ldc;
-            c40 = c40.add(FloatVector.fromArray(F, c, r4));
-            int r5 = co + 5 * ldc;
-            c50 = c50.add(FloatVector.fromArray(F, c, r5));
-        }
+        int r0 = co;
+        c00 = c00.add(FloatVector.fromArray(F, c, r0), acc);
+        int r1 = co + ldc;
+        c10 = c10.add(FloatVector.fromArray(F, c, r1), acc);
+        int r2 = co + 2 * ldc;
+        c20 = c20.add(FloatVector.fromArray(F, c, r2), acc);
+        int r3 = co + 3 * ldc;
+        c30 = c30.add(FloatVector.fromArray(F, c, r3), acc);
+        int r4 = co + 4 * ldc;
+        c40 = c40.add(FloatVector.fromArray(F, c, r4), acc);
+        int r5 = co + 5 * ldc;
+        c50 = c50.add(FloatVector.fromArray(F, c, r5), acc);
         int s0 = co;
         c00.intoArray(c, s0);
         int s1 = co + ldc;

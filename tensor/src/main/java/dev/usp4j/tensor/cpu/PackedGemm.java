@@ -6,6 +6,7 @@ import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Single-precision GEMM, {@code C = A·B} or {@code C += A·B}, over Java arrays with arbitrary element strides for
@@ -169,6 +170,7 @@ public final class PackedGemm {
     /** All micro-tiles of one packed A block times one packed B panel. */
     private static void macroKernel(int mc, int nc, int kc, MemorySegment aPack, MemorySegment bPack, float[] c,
                                     int cOff, int ldc, boolean acc, float[] tile) {
+        VectorMask<Float> mode = GemmKernel.mode(acc);
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             // The last panel may be narrower: use the kernel with just enough vectors.
@@ -179,9 +181,9 @@ public final class PackedGemm {
                 long ao = 4L * ir * kc;
                 int ci = cOff + ir * ldc + jr;
                 if (mr == MR && nr == vectors * LANES) {
-                    tile(vectors, kc, aPack, ao, bPack, bo, c, ci, ldc, acc);
+                    tile(vectors, kc, aPack, ao, bPack, bo, c, ci, ldc, mode);
                 } else {
-                    tile(vectors, kc, aPack, ao, bPack, bo, tile, 0, NR, false);
+                    tile(vectors, kc, aPack, ao, bPack, bo, tile, 0, NR, GemmKernel.STORE);
                     for (int i = 0; i < mr; i++) {
                         int row = ci + i * ldc;
                         for (int j = 0; j < nr; j++) {
@@ -194,7 +196,7 @@ public final class PackedGemm {
     }
 
     private static void tile(int vectors, int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c,
-                             int co, int ldc, boolean acc) {
+                             int co, int ldc, VectorMask<Float> acc) {
         switch (vectors) {
             case 1 -> GemmKernel.tile1(kc, ap, ao, bp, bo, c, co, ldc, acc);
             case 2 -> GemmKernel.tile2(kc, ap, ao, bp, bo, c, co, ldc, acc);

@@ -4,6 +4,7 @@ import static dev.usp4j.tensor.cpu.KernelPath.F;
 import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * GEMM without packing, for products where packing would cost more than it saves: small matrices, and matrices
@@ -65,7 +66,8 @@ final class SmallGemm {
 
     /** A full NB-column block of C, rows four at a time. */
     private static void block(int m, int k, float[] a, int aOff, int ars, int acs, float[] b, int b0, int brs,
-                              float[] c, int c0, int ldc, boolean acc) {
+                              float[] c, int c0, int ldc, boolean accumulate) {
+        VectorMask<Float> acc = GemmKernel.mode(accumulate);
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             rows4(k, a, aOff + i * ars, ars, acs, b, b0, brs, c, c0 + i * ldc, ldc, acc);
@@ -92,10 +94,10 @@ final class SmallGemm {
         for (int i = 0; i < m; i += 4) {
             int rows = Math.min(4, m - i);
             if (rows == 4) {
-                rows4(k, a, aOff + i * ars, ars, acs, bs, 0, NB, tile, 0, NB, false);
+                rows4(k, a, aOff + i * ars, ars, acs, bs, 0, NB, tile, 0, NB, GemmKernel.STORE);
             } else {
                 for (int r = 0; r < rows; r++) {
-                    row1(k, a, aOff + (i + r) * ars, acs, bs, 0, NB, tile, r * NB, false);
+                    row1(k, a, aOff + (i + r) * ars, acs, bs, 0, NB, tile, r * NB, GemmKernel.STORE);
                 }
             }
             for (int r = 0; r < rows; r++) {
@@ -109,7 +111,7 @@ final class SmallGemm {
 
     /** C[0:4, 0:NB] (+)= A[0:4, :]·B[:, 0:NB]; A(i,p) = a[a0 + i·ars + p·acs], B(p,j) = b[b0 + p·brs + j]. */
     private static void rows4(int k, float[] a, int a0, int ars, int acs, float[] b, int b0, int brs,
-                              float[] c, int c0, int ldc, boolean acc) {
+                              float[] c, int c0, int ldc, VectorMask<Float> acc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
@@ -147,24 +149,22 @@ final class SmallGemm {
         int r1 = c0 + ldc;
         int r2 = r1 + ldc;
         int r3 = r2 + ldc;
-        if (acc) {
-            c00 = c00.add(FloatVector.fromArray(F, c, c0));
-            c01 = c01.add(FloatVector.fromArray(F, c, c0 + LANES));
-            c02 = c02.add(FloatVector.fromArray(F, c, c0 + 2 * LANES));
-            c03 = c03.add(FloatVector.fromArray(F, c, c0 + 3 * LANES));
-            c10 = c10.add(FloatVector.fromArray(F, c, r1));
-            c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES));
-            c12 = c12.add(FloatVector.fromArray(F, c, r1 + 2 * LANES));
-            c13 = c13.add(FloatVector.fromArray(F, c, r1 + 3 * LANES));
-            c20 = c20.add(FloatVector.fromArray(F, c, r2));
-            c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES));
-            c22 = c22.add(FloatVector.fromArray(F, c, r2 + 2 * LANES));
-            c23 = c23.add(FloatVector.fromArray(F, c, r2 + 3 * LANES));
-            c30 = c30.add(FloatVector.fromArray(F, c, r3));
-            c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES));
-            c32 = c32.add(FloatVector.fromArray(F, c, r3 + 2 * LANES));
-            c33 = c33.add(FloatVector.fromArray(F, c, r3 + 3 * LANES));
-        }
+        c00 = c00.add(FloatVector.fromArray(F, c, c0), acc);
+        c01 = c01.add(FloatVector.fromArray(F, c, c0 + LANES), acc);
+        c02 = c02.add(FloatVector.fromArray(F, c, c0 + 2 * LANES), acc);
+        c03 = c03.add(FloatVector.fromArray(F, c, c0 + 3 * LANES), acc);
+        c10 = c10.add(FloatVector.fromArray(F, c, r1), acc);
+        c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES), acc);
+        c12 = c12.add(FloatVector.fromArray(F, c, r1 + 2 * LANES), acc);
+        c13 = c13.add(FloatVector.fromArray(F, c, r1 + 3 * LANES), acc);
+        c20 = c20.add(FloatVector.fromArray(F, c, r2), acc);
+        c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES), acc);
+        c22 = c22.add(FloatVector.fromArray(F, c, r2 + 2 * LANES), acc);
+        c23 = c23.add(FloatVector.fromArray(F, c, r2 + 3 * LANES), acc);
+        c30 = c30.add(FloatVector.fromArray(F, c, r3), acc);
+        c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES), acc);
+        c32 = c32.add(FloatVector.fromArray(F, c, r3 + 2 * LANES), acc);
+        c33 = c33.add(FloatVector.fromArray(F, c, r3 + 3 * LANES), acc);
         c00.intoArray(c, c0);
         c01.intoArray(c, c0 + LANES);
         c02.intoArray(c, c0 + 2 * LANES);
@@ -185,7 +185,7 @@ final class SmallGemm {
 
     /** One row: C[0, 0:NB] (+)= A[0, :]·B[:, 0:NB]. */
     private static void row1(int k, float[] a, int a0, int acs, float[] b, int b0, int brs, float[] c,
-                             int c0, boolean acc) {
+                             int c0, VectorMask<Float> acc) {
         FloatVector c0v = FloatVector.zero(F);
         FloatVector c1v = c0v;
         FloatVector c2v = c0v;
@@ -198,12 +198,10 @@ final class SmallGemm {
             c2v = x.fma(FloatVector.fromArray(F, b, bi + 2 * LANES), c2v);
             c3v = x.fma(FloatVector.fromArray(F, b, bi + 3 * LANES), c3v);
         }
-        if (acc) {
-            c0v = c0v.add(FloatVector.fromArray(F, c, c0));
-            c1v = c1v.add(FloatVector.fromArray(F, c, c0 + LANES));
-            c2v = c2v.add(FloatVector.fromArray(F, c, c0 + 2 * LANES));
-            c3v = c3v.add(FloatVector.fromArray(F, c, c0 + 3 * LANES));
-        }
+        c0v = c0v.add(FloatVector.fromArray(F, c, c0), acc);
+        c1v = c1v.add(FloatVector.fromArray(F, c, c0 + LANES), acc);
+        c2v = c2v.add(FloatVector.fromArray(F, c, c0 + 2 * LANES), acc);
+        c3v = c3v.add(FloatVector.fromArray(F, c, c0 + 3 * LANES), acc);
         c0v.intoArray(c, c0);
         c1v.intoArray(c, c0 + LANES);
         c2v.intoArray(c, c0 + 2 * LANES);
