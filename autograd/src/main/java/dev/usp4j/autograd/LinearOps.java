@@ -34,9 +34,14 @@ final class LinearOps {
                 gx = Graph.sumTo(g2.matmul(y2.mT()), x2.shape()).reshape(x.shape());
             }
             if (c.needs(1)) {
-                if (y2.rank() == 2 && x2.rank() > 2) {
-                    int k = x2.size(-1);
-                    gy = x2.reshape(-1, k).mT().matmul(g2.reshape(-1, g2.size(-1)));
+                if (y2.rank() == 2 && x2.rank() >= 2) {
+                    NDArray xf = rows(x2);
+                    NDArray gf = rows(g2);
+                    // In y's own layout: for y = Wᵀ (every linear layer) the product is formed as gᵀ·x, [out, in]
+                    // like W, and handed back transposed, so W's gradient arrives contiguous instead of being
+                    // copied out of a transposed view (35 ms of a DiT-S/2 step). Same products summed in the same
+                    // order either way.
+                    gy = transposedLayout(y2) ? gf.mT().matmul(xf).mT() : xf.mT().matmul(gf);
                 } else {
                     gy = Graph.sumTo(x2.mT().matmul(g2), y2.shape());
                 }
@@ -44,5 +49,22 @@ final class LinearOps {
             }
             return new NDArray[] {gx, gy};
         }, x, y);
+    }
+
+    /** [..., n] as [rows, n] (leading dims folded; explicit sizes, so that empty arrays fold too). */
+    private static NDArray rows(NDArray a) {
+        if (a.rank() == 2) {
+            return a;
+        }
+        int rows = 1;
+        for (int d = 0; d < a.rank() - 1; d++) {
+            rows *= a.size(d);
+        }
+        return a.reshape(rows, a.size(-1));
+    }
+
+    /** A matrix stored column by column: a transposed view of a contiguous one. */
+    private static boolean transposedLayout(NDArray m) {
+        return !m.isContiguous() && m.mT().isContiguous();
     }
 }
