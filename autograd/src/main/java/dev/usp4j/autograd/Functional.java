@@ -15,6 +15,11 @@ public final class Functional {
     private Functional() {
     }
 
+    /** F.linear: x [..., in] · weightᵀ + bias, weight [out, in]; bias [out] may be null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return LinearOps.linear(x, weight, bias);
+    }
+
     /** F.conv2d; bias may be null. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dSpec spec) {
         return ConvOps.conv2d(x, weight, bias, spec);

@@ -51,6 +51,24 @@ final class LinearOps {
         }, x, y);
     }
 
+    /**
+     * F.linear with its gradients: dx = g·W, dW = gᵀ·x (formed [out, in], like W) and db = g summed over rows,
+     * where g and x are the output gradient and input with their leading dims folded into rows.
+     */
+    static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        NDArray x = input.data();
+        NDArray w = weight.data();
+        NDArray out = dev.usp4j.tensor.Functional.linear(x, w, bias == null ? null : bias.data());
+        return Graph.record("linear", out, new Tensor[] {input, weight, bias}, c -> {
+            NDArray g = rows(c.g().rank() == 1 ? c.g().unsqueeze(0) : c.g());
+            NDArray x2 = rows(x.rank() == 1 ? x.unsqueeze(0) : x);
+            return new NDArray[] {
+                c.needs(0) ? g.matmul(w).reshape(x.shape()) : null,
+                c.needs(1) ? g.mT().matmul(x2) : null,
+                c.needs(2) ? g.sum(0) : null};
+        }, x, w);
+    }
+
     /** [..., n] as [rows, n] (leading dims folded; explicit sizes, so that empty arrays fold too). */
     private static NDArray rows(NDArray a) {
         if (a.rank() == 2) {

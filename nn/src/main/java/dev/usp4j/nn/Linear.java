@@ -1,5 +1,6 @@
 package dev.usp4j.nn;
 
+import dev.usp4j.autograd.Functional;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
@@ -40,8 +41,7 @@ public final class Linear extends UnaryModule {
             throw new IllegalArgumentException("Linear(" + in + ", " + out + "): input's last dim must be " + in
                     + ", got shape " + java.util.Arrays.toString(x.shape()));
         }
-        Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return Functional.linear(x, weight, bias);
     }
 
     @Override

@@ -100,6 +100,17 @@ public interface Backend {
     void matmul(NDArray a, NDArray b, NDArray out);
 
     /**
+     * out[b] += a[b] · b[b], shapes as in {@link #matmul}: out holds the addend (a linear layer's bias, copied in
+     * first), which the GEMM starts from instead of a separate pass adding it afterwards. The default computes the
+     * product apart and adds it.
+     */
+    default void matmulAdd(NDArray a, NDArray b, NDArray out) {
+        NDArray product = NDArray.of(allocateForOutput(DType.F32, out.numel()), out.shape());
+        matmul(a, b, product);
+        binary(BinaryOp.ADD, out, product, out);
+    }
+
+    /**
      * LayerNorm over the last {@code x.numel()/rows} elements of each of {@code rows} rows: x contiguous,
      * weight/bias (nullable) of that size. Also writes each row's mean and 1/sqrt(var+eps) (F32, [rows]), which
      * the backward pass reuses.

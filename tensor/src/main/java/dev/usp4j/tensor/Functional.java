@@ -123,6 +123,11 @@ public final class Functional {
         }
     }
 
+    /** F.linear: x [..., in] · weightᵀ + bias, weight [out, in], bias [out] or null (added by the GEMM itself). */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return LinearAlgebra.linear(x, weight, bias);
+    }
+
     /** F.layer_norm over the trailing {@code normalizedShape}; weight and bias may be null. */
     public static NDArray layerNorm(NDArray x, int[] normalizedShape, NDArray weight, NDArray bias, double eps) {
         return layerNormWithStats(x, normalizedShape, weight, bias, eps).out();

@@ -70,6 +70,47 @@ final class LinearAlgebra {
         return out;
     }
 
+    /**
+     * F.linear: x [..., in] · weightᵀ + bias with weight [out, in] and bias [out] (or null). The leading dims fold
+     * into the rows of one GEMM that reads the weight through a transposed view (no copy) and starts from the bias
+     * (PyTorch's addmm), so no second pass adds it.
+     */
+    static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        Elementwise.checkDevices("linear", x, weight);
+        if (bias != null) {
+            Elementwise.checkDevices("linear", x, bias);
+        }
+        if (x.rank() == 0 || weight.rank() != 2 || x.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("linear: input " + Shape.str(x.shape()) + " and weight "
+                    + Shape.str(weight.shape()) + " do not match: expected input [..., in] and weight [out, in]");
+        }
+        int in = weight.size(1);
+        int outF = weight.size(0);
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != outF)) {
+            throw new IllegalArgumentException("linear: bias must have shape [" + outF + "], got "
+                    + Shape.str(bias.shape()));
+        }
+        if (!x.dtype().isFloating() || !weight.dtype().isFloating() || bias != null && !bias.dtype().isFloating()) {
+            throw new IllegalArgumentException("linear: needs floating operands, got " + x.dtype() + " and "
+                    + weight.dtype() + "; convert with to(DType.F32)");
+        }
+        int[] lead = Arrays.copyOf(x.shape(), x.rank() - 1);
+        int rows = Shape.numel(lead);
+        NDArray x2 = Elementwise.asCompute(x, DType.F32).reshape(rows, in);
+        NDArray wT = Elementwise.asCompute(weight, DType.F32).mT();
+        NDArray out = Creation.output(DType.F32, x.device(), rows, outF);
+        Backend backend = x.backend();
+        if (bias == null) {
+            backend.matmul(x2.unsqueeze(0), wT.unsqueeze(0), out.unsqueeze(0));
+        } else {
+            backend.copy(Elementwise.asCompute(bias, DType.F32).broadcastTo(rows, outF), out);
+            backend.matmulAdd(x2.unsqueeze(0), wT.unsqueeze(0), out.unsqueeze(0));
+        }
+        int[] outShape = x.shape().clone();
+        outShape[outShape.length - 1] = outF;
+        return out.view(outShape);
+    }
+
     /** [..., r, c] as [B, r, c]: a view when the batch dims fold (stride-0 dims included), else a copy. */
     private static NDArray batched(NDArray x, int nb, int r, int c) {
         if (x.rank() == 2) {

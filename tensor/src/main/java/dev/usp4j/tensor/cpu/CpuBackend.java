@@ -113,7 +113,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(NDArray a, NDArray b, NDArray out) {
-        MatmulKernels.matmul(a, b, out);
+        MatmulKernels.matmul(a, b, out, false);
+    }
+
+    @Override
+    public void matmulAdd(NDArray a, NDArray b, NDArray out) {
+        MatmulKernels.matmul(a, b, out, true);
     }
 
     @Override

@@ -20,7 +20,8 @@ final class MatmulKernels {
     private MatmulKernels() {
     }
 
-    static void matmul(NDArray a, NDArray b, NDArray out) {
+    /** out[b] = a[b]·b[b], or out[b] += a[b]·b[b] when {@code accumulate}. */
+    static void matmul(NDArray a, NDArray b, NDArray out, boolean accumulate) {
         float[] av = CpuStorage.of(a).floats();
         float[] bv = CpuStorage.of(b).floats();
         float[] cv = CpuStorage.of(out).floats();
@@ -39,7 +40,7 @@ final class MatmulKernels {
         Parallel.Range body = (s, e) -> {
             for (int i = s; i < e; i++) {
                 PackedGemm.sgemm(m, n, k, av, aOff + i * as[0], as[1], as[2], bv, bOff + i * bs[0], bs[1], bs[2],
-                        cv, cOff + i * m * n, n, false);
+                        cv, cOff + i * m * n, n, accumulate);
             }
         };
         int threads = Parallel.threads();
