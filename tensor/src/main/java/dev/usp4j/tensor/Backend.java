@@ -37,6 +37,14 @@ public interface Backend {
         return allocate(dtype, size);
     }
 
+    /**
+     * Takes back a storage that nothing will read or write again (the autograd engine's spent gradients), so that
+     * a later {@link #allocateForOutput} of the same size can reuse it instead of fresh memory, as PyTorch's caching
+     * allocator does. The default ignores it (the GC frees it).
+     */
+    default void recycle(Storage storage) {
+    }
+
     /** Copies a CPU storage to this device (the CPU backend returns it unchanged). */
     Storage fromHost(Storage host);
 

@@ -306,6 +306,15 @@ public final class NDArray {
         return isContiguous() && offset == 0 && storage.size() == numel() ? this : copy();
     }
 
+    /**
+     * Hands this array's storage back to its backend for reuse by later op outputs of the same size. Only for an
+     * owner that knows no other array, view or tensor will touch the storage again (the autograd engine calls it
+     * on gradients it has finished with); using the storage afterwards gives garbage.
+     */
+    public void recycleStorage() {
+        backend().recycle(storage);
+    }
+
     /** A contiguous copy that shares nothing with this array. */
     public NDArray copy() {
         NDArray out = Creation.output(dtype(), device(), shape);

@@ -37,6 +37,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void recycle(Storage storage) {
+        if (storage instanceof CpuStorage cs && cs.dtype() == DType.F32) {
+            UninitializedArrays.recycle(cs.floats());
+        }
+    }
+
+    @Override
     public Storage fromHost(Storage host) {
         return host;
     }

@@ -3,7 +3,11 @@ package dev.usp4j.tensor.cpu;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * Float arrays that skip the JVM's zero-fill, for op outputs that are written whole before they are read.
@@ -22,6 +26,11 @@ final class UninitializedArrays {
     static final int MIN_ELEMENTS = 1 << 16;
     /** True when outputs are filled with NaN (tests). */
     static final boolean POISON = Boolean.getBoolean("usp4j.poisonOutputs");
+    /**
+     * Shortest array the pool keeps: {@link #MIN_ELEMENTS}, but every length under poisoning, so that the test
+     * suites' small tensors go through recycling too.
+     */
+    static final int POOL_MIN = POISON ? 1 : MIN_ELEMENTS;
     /** {@code Unsafe.allocateUninitializedArray(Class, int)} bound to the Unsafe instance, or null. */
     private static final MethodHandle ALLOCATE = lookup();
 
@@ -30,13 +39,76 @@ final class UninitializedArrays {
 
     /** A float array of {@code size} elements with unspecified contents (NaN under poisoning). */
     static float[] floats(int size) {
+        float[] pooled = size < POOL_MIN ? null : POOL.take(size);
         if (POISON) {
-            float[] a = new float[size];
+            float[] a = pooled != null ? pooled : new float[size];
             Arrays.fill(a, Float.NaN);
             return a;
         }
+        if (pooled != null) {
+            return pooled;
+        }
         return size < MIN_ELEMENTS ? new float[size] : unfilled(size);
     }
+
+    /**
+     * Takes back an array nobody will use again, for {@link #floats} to hand out at the next request of its exact
+     * length. Under poisoning it is NaN-filled at once, so that a reader who was wrongly thought done with it
+     * sees NaN in the tests.
+     */
+    static void recycle(float[] a) {
+        if (a.length < POOL_MIN) {
+            return;
+        }
+        if (POISON) {
+            Arrays.fill(a, Float.NaN);
+        }
+        POOL.put(a);
+    }
+
+    /** Spent arrays by exact length, bounded in total size so that a change of shapes cannot hoard memory. */
+    private static final class Pool {
+        private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        private final long capacity;
+        private long held;
+
+        Pool(long capacity) {
+            this.capacity = capacity;
+        }
+
+        synchronized float[] take(int length) {
+            ArrayDeque<float[]> q = free.get(length);
+            float[] a = q == null ? null : q.pollFirst();
+            if (a != null) {
+                held -= length;
+            }
+            return a;
+        }
+
+        synchronized void put(float[] a) {
+            if (held + a.length > capacity) {
+                // Full: drop the oldest arrays of other sizes first (shapes of an earlier phase), else this one.
+                for (Iterator<ArrayDeque<float[]>> it = free.values().iterator(); it.hasNext()
+                        && held + a.length > capacity; ) {
+                    ArrayDeque<float[]> q = it.next();
+                    while (!q.isEmpty() && held + a.length > capacity) {
+                        held -= q.pollLast().length;
+                    }
+                    if (q.isEmpty()) {
+                        it.remove();
+                    }
+                }
+                if (held + a.length > capacity) {
+                    return;
+                }
+            }
+            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addFirst(a);
+            held += a.length;
+        }
+    }
+
+    /** At most an eighth of the heap (in floats) waits in the pool. */
+    private static final Pool POOL = new Pool(Runtime.getRuntime().maxMemory() / 8 / Float.BYTES);
 
     /** A float array without the zero-fill where the JDK allows it, else {@code new float[size]}. */
     static float[] unfilled(int size) {
