@@ -10,16 +10,21 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Float arrays that skip the JVM's zero-fill, for op outputs that are written whole before they are read.
+ * Float arrays that skip the JVM's zero-fill, for op outputs that are written whole before they are read, and the
+ * pool of spent arrays they are taken from first.
  *
- * <p>Why: in a training step most time outside the kernels went into allocating activations and gradients, and
- * with huge pages that cost is the zero-fill itself (a 25 MB activation: ~3.7 ms of memset against the ~5 ms the
- * GELU that fills it takes). PyTorch's {@code torch.empty} does not clear either. The JDK's own
+ * <p>Why: clearing is a whole extra write pass over every output, for memory-bound ops as much as the op itself
+ * (a 25 MB activation: ~3.7 ms of memset beside the ~5 ms the GELU that fills it takes), and PyTorch's
+ * {@code torch.empty} does not clear either. The JDK's own
  * {@code jdk.internal.misc.Unsafe.allocateUninitializedArray} (what {@code StringBuilder} and friends use) skips
  * it; it needs {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}, which {@code ./usp} passes. Without
  * the export, or below {@link #MIN_ELEMENTS} (where the TLAB's bulk clear is cheap), arrays come from
  * {@code new float[]}. With {@code usp4j.poisonOutputs=true} every array is filled with NaN instead: the test
  * suites run that way, so a kernel that forgets part of its output is caught.
+ *
+ * <p>It is also the CPU's caching allocator: arrays the autograd engine is done with come back through
+ * {@link #recycle} and are handed out again for the next output of the same length, so a training step's gradient
+ * buffers are reused from step to step instead of drawn from fresh memory (see {@code Backend.recycle}).
  */
 final class UninitializedArrays {
     /** Below this many elements (256 KiB) plain allocation is as fast. */
