@@ -38,7 +38,8 @@ public final class OpProfiler {
     public static Backend wrap(Backend backend) {
         if (!hooked) {
             hooked = true;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> print(Integer.getInteger("usp4j.profile.rows", 20)), "usp4j-profile"));
+            int rows = Integer.getInteger("usp4j.profile.rows", 20);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> print(rows), "usp4j-profile"));
         }
         InvocationHandler h = (proxy, method, args) -> {
             long t = System.nanoTime();

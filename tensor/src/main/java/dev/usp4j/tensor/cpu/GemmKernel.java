@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorMask;
  * core (8×48 and 12×32 ran 3–5% slower inside the full GEMM; 14×32 spilled). The accumulators are written out
  * inline, not through a helper: C2 stops inlining helpers in a method this large, and a vector that crosses a
  * non-inlined call is boxed (10× slower). All kernels: C(i,j) = c[co + i·ldc + j], overwritten when {@code acc}
- * is {@link #STORE}, added to when it is {@link #ADD}; Apanel(i,p) at byte ao + 4(p·MR + i) of ap; Bpanel(p,j) at byte bo + 4(p·NR + j) of
- * bp; the whole tile must lie inside c (edge tiles go through a scratch tile).
+ * is {@link #STORE}, added to when it is {@link #ADD}; Apanel(i,p) at byte ao + 4(p·MR + i) of ap; Bpanel(p,j) at
+ * byte bo + 4(p·NR + j) of bp; the whole tile must lie inside c (edge tiles go through a scratch tile).
  */
 final class GemmKernel {
     /** Rows of a micro-tile. */
