@@ -60,6 +60,10 @@ final class Engine {
                 foreign.put(g.storage(), Boolean.TRUE);
             }
         }
+        // Arrays saved from the forward pass belong to it, even should a rule hand one back as a gradient.
+        for (Node node : order) {
+            node.markSaved(foreign);
+        }
         try (GradMode.Scope scope = GradMode.noGrad()) {
             for (Node node : order) {
                 NDArray[] grads = pending.remove(node);
@@ -147,8 +151,9 @@ final class Engine {
     /**
      * Gives g's storage back to the backend for reuse when the engine made it and is done with it: no pending slot
      * holds it, and neither the caller, retainGrad nor a leaf can see it. Rules return fresh arrays or views of the
-     * gradient they were given, never a tensor saved from the forward pass, so such a storage is unreachable. It
-     * is marked as seen, so that it is never handed back twice.
+     * gradient they were given; the arrays nodes saved from the forward pass are marked as foreign up front, so even
+     * a rule that handed one back would not lose it. The storage is then marked too, so that it is never handed
+     * back twice.
      */
     private static void recycleIfSpent(NDArray g, Map<Storage, Integer> held, Map<Storage, Boolean> foreign) {
         if (g == null) {

@@ -60,6 +60,13 @@ final class Node {
         return leaf == null && rule == null;
     }
 
+    /** Marks the storages of this node's saved arrays in {@code into} (the engine never recycles them). */
+    void markSaved(java.util.Map<dev.usp4j.tensor.Storage, Boolean> into) {
+        for (NDArray a : saved) {
+            into.put(a.storage(), Boolean.TRUE);
+        }
+    }
+
     /** Runs the rule after checking that no saved array was modified in place since the forward pass. */
     NDArray[] apply(NDArray[] gradOutputs) {
         if (rule == null) {

@@ -216,4 +216,23 @@ class EngineTest {
         assertEquals("tensor([1.0000, 2.0000], requires_grad=True)", x.toString());
         assertEquals("tensor([2.0000, 4.0000], grad_fn=<mul>)", x.mul(2).toString());
     }
+
+    @Test
+    void spentGradientsAreRecycledButNeverASavedForwardArray() {
+        // A rule that (against the convention) hands back the array it saved as its input's gradient: the engine
+        // must not recycle it once the next node has consumed it. The suites run with usp4j.poisonOutputs, so a
+        // recycled array would be NaN-filled at once and the saved values below would be lost.
+        NDArray saved = NDArray.of(new float[] {3, -1, 2});
+        float[] before = saved.toFloatArray();
+        Tensor x = param(1, 2, 3);
+        Tensor a = x.mul(2);
+        Tensor y = Graph.record("returns_saved", a.data().add(1), a, c -> new NDArray[] {saved}, saved);
+        y.sum().backward();
+        assertArrayEquals(before, saved.toFloatArray());
+        assertArrayEquals(new float[] {6, -2, 4}, x.grad().toFloatArray());
+        // Spent gradients do go back: a further backward of the same shape still gives the right result.
+        Tensor x2 = param(1, 2, 3);
+        x2.mul(x2).mul(3).sum().backward();
+        assertArrayEquals(new float[] {6, 12, 18}, x2.grad().toFloatArray());
+    }
 }
