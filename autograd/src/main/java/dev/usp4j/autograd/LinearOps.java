@@ -1,6 +1,8 @@
 package dev.usp4j.autograd;
 
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.Shape;
+import java.util.Arrays;
 
 /**
  * Matrix products with their gradients: for C = A·B, dA = dC·Bᵀ and dB = Aᵀ·dC, with torch.matmul's 1-D
@@ -60,8 +62,8 @@ final class LinearOps {
         NDArray w = weight.data();
         NDArray out = dev.usp4j.tensor.Functional.linear(x, w, bias == null ? null : bias.data());
         return Graph.record("linear", out, new Tensor[] {input, weight, bias}, c -> {
-            NDArray g = rows(c.g().rank() == 1 ? c.g().unsqueeze(0) : c.g());
-            NDArray x2 = rows(x.rank() == 1 ? x.unsqueeze(0) : x);
+            NDArray g = rows(c.g());
+            NDArray x2 = rows(x);
             return new NDArray[] {
                 c.needs(0) ? g.matmul(w).reshape(x.shape()) : null,
                 c.needs(1) ? g.mT().matmul(x2) : null,
@@ -69,16 +71,9 @@ final class LinearOps {
         }, x, w);
     }
 
-    /** [..., n] as [rows, n] (leading dims folded; explicit sizes, so that empty arrays fold too). */
+    /** [..., n] as [rows, n], a vector as one row (explicit sizes, so that empty arrays fold too). */
     private static NDArray rows(NDArray a) {
-        if (a.rank() == 2) {
-            return a;
-        }
-        int rows = 1;
-        for (int d = 0; d < a.rank() - 1; d++) {
-            rows *= a.size(d);
-        }
-        return a.reshape(rows, a.size(-1));
+        return a.reshape(Shape.numel(Arrays.copyOf(a.shape(), a.rank() - 1)), a.size(-1));
     }
 
     /** A matrix stored column by column: a transposed view of a contiguous one. */

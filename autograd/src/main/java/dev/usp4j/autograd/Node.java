@@ -2,6 +2,8 @@ package dev.usp4j.autograd;
 
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.Shape;
+import dev.usp4j.tensor.Storage;
+import java.util.Map;
 
 /**
  * One recorded op in the graph: where its inputs' gradients go (edges to the nodes that made them, or to a leaf's
@@ -61,7 +63,7 @@ final class Node {
     }
 
     /** Marks the storages of this node's saved arrays in {@code into} (the engine never recycles them). */
-    void markSaved(java.util.Map<dev.usp4j.tensor.Storage, Boolean> into) {
+    void markSaved(Map<Storage, Boolean> into) {
         for (NDArray a : saved) {
             into.put(a.storage(), Boolean.TRUE);
         }
