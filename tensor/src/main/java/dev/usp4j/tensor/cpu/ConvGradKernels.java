@@ -73,6 +73,10 @@ final class ConvGradKernels {
         if (depth == 0 || coutg == 0) {
             return;
         }
+        if (ShiftedConv.supports(s, kh, kw)) {
+            ShiftedConv.weightGrad(x, g, s, gw);
+            return;
+        }
         int total = n * oh;
         int chunk = chunkRows(total, Math.clamp(ConvKernels.colBudget / Math.max(1, (long) depth * ow), 1, total));
         int chunks = (total + chunk - 1) / chunk;

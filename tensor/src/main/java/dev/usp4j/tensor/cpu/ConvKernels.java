@@ -69,6 +69,10 @@ final class ConvKernels {
         float[] ba = bias == null ? null : CpuStorage.of(bias).floats();
         int bo = bias == null ? 0 : bias.offset();
         int ohw = oh * ow;
+        if (ShiftedConv.supportsForward(s, kh, kw, oh, ow)) {
+            ShiftedConv.conv2d(x, w, bias, s, out);
+            return;
+        }
         boolean direct = kh == 1 && kw == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padTop() == 0
                 && s.padBottom() == 0 && s.padLeft() == 0 && s.padRight() == 0;
         int band = direct ? oh : Math.clamp(colBudget / Math.max(1, depth * ow), 1, Math.max(1, oh));
@@ -181,6 +185,10 @@ final class ConvKernels {
         int g = s.groups();
         int cing = cin / g;
         int cout = coutg * g;
+        if (ShiftedConv.supportsTransposed(s, kh, kw)) {
+            ShiftedConv.convTranspose2d(x, w, bias, s, out);
+            return;
+        }
         int m = coutg * kh * kw;
         float[] xa = CpuStorage.of(x).floats();
         float[] wa = CpuStorage.of(w).floats();

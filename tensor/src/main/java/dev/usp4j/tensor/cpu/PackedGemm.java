@@ -195,7 +195,8 @@ public final class PackedGemm {
         }
     }
 
-    private static void tile(int vectors, int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c,
+    /** One MR×(vectors·LANES) tile through the kernel with just enough vectors (the conv kernels call it too). */
+    static void tile(int vectors, int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c,
                              int co, int ldc, VectorMask<Float> acc) {
         switch (vectors) {
             case 1 -> GemmKernel.tile1(kc, ap, ao, bp, bo, c, co, ldc, acc);

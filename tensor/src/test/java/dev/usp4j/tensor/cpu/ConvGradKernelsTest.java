@@ -140,28 +140,67 @@ class ConvGradKernelsTest {
         randomGeometries(true);
     }
 
+    /**
+     * Stride-1, one-group weight gradients ({@link ShiftedConv}) at sizes its blocking cares about: channels
+     * past one MR panel and Cout past one NR panel (and not multiples of either), planes of several K segments,
+     * dilation, asymmetric padding, and transposed convolutions with output padding below the dilation.
+     */
+    @Test
+    void shiftedWeightGradMatchesDefinition() {
+        Random r = new Random(29);
+        Generator gen = new Generator(31);
+        for (int t = 0; t < 12; t++) {
+            boolean transposed = t % 3 == 2;
+            int cin = 1 + r.nextInt(t < 4 ? 8 : 20);
+            int cout = 1 + r.nextInt(t % 4 == 1 ? 80 : 24);
+            int kh = 1 + r.nextInt(3) + (t == 0 ? 1 : 0);
+            int kw = 2 + r.nextInt(2);
+            int dh = 1 + r.nextInt(2);
+            int dw = 1 + r.nextInt(2);
+            int h = kh * dh + r.nextInt(t % 4 == 3 ? 40 : 10);
+            int w = kw * dw + r.nextInt(t % 4 == 3 ? 40 : 12);
+            int oph = transposed ? r.nextInt(dh) : 0;
+            int opw = transposed ? r.nextInt(dw) : 0;
+            Conv2dSpec s = new Conv2dSpec(1, 1, r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3), dh, dw, 1,
+                    oph, opw);
+            int n = 1 + r.nextInt(3);
+            NDArray x = NDArray.randn(gen, n, cin, h, w);
+            NDArray w4 = NDArray.randn(gen, transposed ? new int[] {cin, cout, kh, kw}
+                    : new int[] {cout, cin, kh, kw});
+            NDArray y = transposed ? Functional.convTranspose2d(x, w4, null, s) : Functional.conv2d(x, w4, null, s);
+            NDArray gy = NDArray.randn(gen, y.shape());
+            NDArray gw = transposed ? Functional.convTranspose2dWeightGrad(x, gy, w4.shape(), s)
+                    : Functional.conv2dWeightGrad(x, gy, w4.shape(), s);
+            String what = (transposed ? "conv_transpose2d " : "conv2d ") + s + " x" + Arrays.toString(x.shape())
+                    + " w" + Arrays.toString(w4.shape());
+            Compare.assertClose(gw, reference(x, w4, gy, s, transposed)[1], 1e-4, what + " weight grad");
+        }
+    }
+
     @Test
     void weightGradDoesNotDependOnThreadCount() {
         Generator gen = new Generator(21);
-        // groups 1: GEMM-parallel; groups 4: parallel over groups. Budgets: chunks inside and across images.
-        for (int groups : new int[] {1, 4}) {
-            for (int budget : new int[] {300, 1 << 20}) {
-                Conv2dSpec s = Conv2dSpec.of(2, 1).withGroups(groups);
-                NDArray x = NDArray.randn(gen, 5, 8, 23, 19);
-                NDArray w = NDArray.randn(gen, 12, 8 / groups, 3, 3);
-                NDArray gy = NDArray.randn(gen, Functional.conv2d(x, w, null, s).shape());
-                ConvKernels.colBudget = budget;
-                Parallel.setThreads(1);
-                float[] one = Functional.conv2dWeightGrad(x, gy, w.shape(), s).toFloatArray();
-                float[] oneT = Functional.convTranspose2dWeightGrad(gy, x, new int[] {12, 8 / groups, 3, 3},
-                        s).toFloatArray();
-                Parallel.setThreads(2);
-                float[] two = Functional.conv2dWeightGrad(x, gy, w.shape(), s).toFloatArray();
-                float[] twoT = Functional.convTranspose2dWeightGrad(gy, x, new int[] {12, 8 / groups, 3, 3},
-                        s).toFloatArray();
-                assertArrayEquals(one, two, "conv2d weight grad, groups " + groups + ", budget " + budget);
-                assertArrayEquals(oneT, twoT, "conv_transpose2d weight grad, groups " + groups + ", budget "
-                        + budget);
+        // Stride 2, groups 1: GEMM-parallel; groups 4: parallel over groups. Budgets: chunks inside and across
+        // images. Stride 1, groups 1: the shifted-window kernel, its segments summed in parts.
+        for (int stride : new int[] {2, 1}) {
+            for (int groups : stride == 1 ? new int[] {1} : new int[] {1, 4}) {
+                for (int budget : new int[] {300, 1 << 20}) {
+                    Conv2dSpec s = Conv2dSpec.of(stride, 1).withGroups(groups);
+                    NDArray x = NDArray.randn(gen, 5, 8, 23, 19);
+                    NDArray w = NDArray.randn(gen, 12, 8 / groups, 3, 3);
+                    NDArray gy = NDArray.randn(gen, Functional.conv2d(x, w, null, s).shape());
+                    int[] wT = {12, 8 / groups, 3, 3};
+                    ConvKernels.colBudget = budget;
+                    Parallel.setThreads(1);
+                    float[] one = Functional.conv2dWeightGrad(x, gy, w.shape(), s).toFloatArray();
+                    float[] oneT = Functional.convTranspose2dWeightGrad(gy, x, wT, s).toFloatArray();
+                    Parallel.setThreads(2);
+                    float[] two = Functional.conv2dWeightGrad(x, gy, w.shape(), s).toFloatArray();
+                    float[] twoT = Functional.convTranspose2dWeightGrad(gy, x, wT, s).toFloatArray();
+                    String what = "stride " + stride + ", groups " + groups + ", budget " + budget;
+                    assertArrayEquals(one, two, "conv2d weight grad, " + what);
+                    assertArrayEquals(oneT, twoT, "conv_transpose2d weight grad, " + what);
+                }
             }
         }
     }

@@ -119,9 +119,51 @@ class ConvKernelsTest {
         randomGeometries(true);
     }
 
+    /**
+     * Stride-1, one-group convolutions ({@link ShiftedConv}) at sizes its blocking cares about: Cout past one MR
+     * panel and not a multiple of it, Cin·taps past one K block, images whose padded pixels are not a multiple of
+     * the vector width, batches of several chunks, planes wider than the forward takes, dilation, asymmetric
+     * padding, and transposed
+     * convolutions with output padding below the dilation (padding beyond the kernel's extent takes im2col).
+     */
+    @Test
+    void shiftedConvolutionsMatchDefinition() {
+        Random r = new Random(37);
+        Generator gen = new Generator(41);
+        for (int t = 0; t < 16; t++) {
+            boolean transposed = t % 2 == 1;
+            int cin = 1 + r.nextInt(t % 4 == 0 ? 70 : 12);
+            int cout = 1 + r.nextInt(t % 4 == 2 ? 40 : 14);
+            int kh = 1 + r.nextInt(3) + (t < 2 ? 1 : 0);
+            int kw = 2 + r.nextInt(2);
+            int dh = 1 + r.nextInt(2);
+            int dw = 1 + r.nextInt(2);
+            int h = kh * dh + r.nextInt(t % 8 == 3 ? 60 : 10);
+            int w = kw * dw + r.nextInt(t % 8 == 3 ? 60 : 12);
+            // Several images: the forward's chunks of images, and a last chunk that is not full.
+            int n = t % 8 == 5 ? 9 + r.nextInt(12) : 1 + r.nextInt(4);
+            int[] pad = new int[4];
+            for (int i = 0; i < 4; i++) {
+                pad[i] = Math.min(r.nextInt(3), (i < 2 ? dh * (kh - 1) : dw * (kw - 1)));
+            }
+            int oph = transposed ? r.nextInt(dh) : 0;
+            int opw = transposed ? r.nextInt(dw) : 0;
+            Conv2dSpec s = new Conv2dSpec(1, 1, pad[0], pad[1], pad[2], pad[3], dh, dw, 1, oph, opw);
+            NDArray x = NDArray.randn(gen, n, cin, h, w);
+            NDArray w4 = NDArray.randn(gen, transposed ? new int[] {cin, cout, kh, kw}
+                    : new int[] {cout, cin, kh, kw});
+            NDArray b = r.nextBoolean() ? NDArray.randn(gen, cout) : null;
+            NDArray got = run(x, w4, b, s, transposed);
+            NDArray want = reference(x, w4, b, s, transposed, got.shape());
+            Compare.assertClose(got, want, 1e-4, (transposed ? "conv_transpose2d " : "conv2d ") + s + " x"
+                    + java.util.Arrays.toString(x.shape()) + " w" + java.util.Arrays.toString(w4.shape()));
+        }
+    }
+
     @Test
     void resultsDoNotDependOnThreadCount() {
         Generator gen = new Generator(5);
+        // Stride 2 with groups: im2col; then stride 1, one group: the shifted-window kernels.
         Conv2dSpec s = Conv2dSpec.of(2, 1).withGroups(2);
         for (int n : new int[] {1, 5}) {
             NDArray x = NDArray.randn(gen, n, 8, 23, 19);
@@ -137,5 +179,16 @@ class ConvKernelsTest {
             assertArrayEquals(c1, c2, "conv2d, N=" + n);
             assertArrayEquals(t1, t2, "conv_transpose2d, N=" + n);
         }
+        Conv2dSpec one = Conv2dSpec.of(1, 1);
+        NDArray x = NDArray.randn(gen, 16, 8, 13, 11);
+        NDArray w = NDArray.randn(gen, 12, 8, 3, 3);
+        NDArray wt = NDArray.randn(gen, 8, 12, 3, 3);
+        NDArray b = NDArray.randn(gen, 12);
+        Parallel.setThreads(1);
+        float[] c1 = Functional.conv2d(x, w, b, one).toFloatArray();
+        float[] t1 = Functional.convTranspose2d(x, wt, b, one).toFloatArray();
+        Parallel.setThreads(2);
+        assertArrayEquals(c1, Functional.conv2d(x, w, b, one).toFloatArray(), "stride-1 conv2d");
+        assertArrayEquals(t1, Functional.convTranspose2d(x, wt, b, one).toFloatArray(), "stride-1 conv_transpose2d");
     }
 }

@@ -1,0 +1,429 @@
+package dev.usp4j.tensor.cpu;
+
+import static dev.usp4j.tensor.cpu.GemmKernel.MR;
+import static dev.usp4j.tensor.cpu.GemmKernel.NR;
+import static dev.usp4j.tensor.cpu.KernelPath.F;
+import static dev.usp4j.tensor.cpu.KernelPath.LANES;
+
+import dev.usp4j.tensor.Conv2dSpec;
+import dev.usp4j.tensor.NDArray;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Stride-1 convolutions without an im2col buffer: the forward (and, through flipped weights, the transposed
+ * convolution that is a stride-1 conv2d's input gradient) and the weight gradient, over a zero-padded copy of the
+ * input whose planes have width W' = W + padLeft + padRight.
+ *
+ * <p>On that grid output pixel p = oy·W' + ox reads padded pixel p + off(i, j), off = i·dH·W' + j·dW, for tap
+ * (i, j): every tap is the same operand read from a shifted start, and the pixels that wrap into the next row land
+ * in the W' − OW padded output columns, which are computed and dropped (the price of the method: K or N grows by
+ * W'/OW, 25% on 8×8 latents with padding 1, 6% at 32×32).
+ *
+ * <ul>
+ *   <li>Forward: C [Cout, pixels] = W [Cout, (tap, Cin)] · X [(tap, Cin), pixels], X(tap·Cin + c, p) =
+ *       x'[c, p + off(tap)]. Each row of a packed B panel is then NR consecutive floats of one padded plane: the
+ *       panels are packed straight from x' with vector copies (im2col and packing in one pass), and the pixels of
+ *       all images run as one long N, so the weight is packed once per call. C goes to a [Cout, pixels] buffer from
+ *       which the valid columns are copied out with the bias.</li>
+ *   <li>Weight gradient: gw[·, ·, i, j]ᵀ [Cin, Cout] = Σ_p x'[c, p + off(i, j)] · g'[co, p] (g' is the output
+ *       gradient on the padded width, its extra columns zero). The shift is along K, and in the micro-panel layout
+ *       of {@link GemmPacking} a shift by one step of K is a shift by MR floats: one packed block of x' (with a
+ *       halo of (kH−1)·dH rows) serves all kH·kW taps, so x' and g' are packed once each where im2col + GEMM moved
+ *       the kH·kW-fold column matrix three times (unroll, read, pack). K runs over segments of whole output rows of
+ *       one image; the segments are summed in a fixed number of parts, each in its own buffer, added in order.</li>
+ * </ul>
+ *
+ * <p>Every output element is summed in an order fixed by the sizes alone, so results do not depend on the thread
+ * count. One group only; other strides and grouped convolutions take the im2col paths of {@link ConvKernels} and
+ * {@link ConvGradKernels}.
+ */
+final class ShiftedConv {
+    /** Parts the segments are summed in: a fixed number (at least the cores), so the order never depends on them. */
+    private static final int PARTS = 4;
+    /** Grid pixels (columns of C) per forward chunk: its padded planes, B block and C stay in L2. */
+    private static final int CHUNK_COLUMNS = 1024;
+    /** Largest output plane {@link #conv2d} takes (see {@link #supportsForward}). */
+    private static final int FORWARD_MAX_PIXELS = 16 * 16;
+    /**
+     * Off (system property {@code usp4j.conv.im2col=true}): every convolution takes im2col, so that a benchmark can
+     * put the two side by side ({@code bench/run-conv.sh}).
+     */
+    static boolean enabled = !Boolean.getBoolean("usp4j.conv.im2col");
+    /**
+     * Per calling thread: the padded input, the padded output gradient (weight gradient) or the [Cout, pixels]
+     * product (forward), and the reordered weight (forward); grown, never shrunk.
+     */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+    /** Floats past the last padded plane, so that a vector copy of the last panel stays inside the array. */
+    private static final int TAIL = 2 * NR;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private ShiftedConv() {
+    }
+
+    /** Whether these kernels handle the geometry (the callers' fallback is im2col). */
+    static boolean supports(Conv2dSpec s, int kh, int kw) {
+        return enabled && !KernelPath.SCALAR && s.strideH() == 1 && s.strideW() == 1 && s.groups() == 1
+                && kh * kw > 1;
+    }
+
+    /**
+     * Whether {@link #conv2d} should take the geometry: as {@link #supports}, for output planes of at most
+     * {@link #FORWARD_MAX_PIXELS}. On wider planes im2col's per-image GEMM (which writes the output in place) was as
+     * fast or faster on two cores: at 32×32 the padded columns (6%) and the copy-out cost more than the unrolling
+     * saved (bench/RESULTS.md). The transposed convolution replaces im2col + col2im and wins at every size.
+     */
+    static boolean supportsForward(Conv2dSpec s, int kh, int kw, int oh, int ow) {
+        return supports(s, kh, kw) && (long) oh * ow <= FORWARD_MAX_PIXELS;
+    }
+
+    /**
+     * Whether {@link #convTranspose2d} handles the geometry: as {@link #supports}, and padding no larger than the
+     * kernel's dilated extent on each side (the equivalent convolution's padding is that extent minus it).
+     */
+    static boolean supportsTransposed(Conv2dSpec s, int kh, int kw) {
+        int eh = s.dilationH() * (kh - 1);
+        int ew = s.dilationW() * (kw - 1);
+        return supports(s, kh, kw) && s.padTop() <= eh && s.padBottom() <= eh && s.padLeft() <= ew
+                && s.padRight() <= ew;
+    }
+
+    /** out [N, Cout, OH, OW] = conv2d(x, w) + bias for contiguous x [N, Cin, H, W] and w [Cout, Cin, kH, kW]. */
+    static void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec s, NDArray out) {
+        int cout = w.size(0);
+        int cin = x.size(1);
+        int taps = w.size(2) * w.size(3);
+        float[] wa = CpuStorage.of(w).floats();
+        int wo = w.offset();
+        float[] wr = grow(BUFFERS.get(), 2, (long) cout * taps * cin);
+        for (int co = 0; co < cout; co++) {
+            for (int c = 0; c < cin; c++) {
+                for (int tap = 0; tap < taps; tap++) {
+                    wr[(co * taps + tap) * cin + c] = wa[wo + (co * cin + c) * taps + tap];
+                }
+            }
+        }
+        forward(x, wr, cout, w.size(2), w.size(3), s.padTop(), s.padBottom(), s.padLeft(), s.padRight(),
+                s.dilationH(), s.dilationW(), bias, out);
+    }
+
+    /**
+     * out = conv_transpose2d(x, w) + bias for contiguous x [N, Cin, H, W] and w [Cin, Cout, kH, kW], stride 1: the
+     * convolution of x with w flipped in both spatial dims and its channel dims swapped, padded by the kernel's
+     * dilated extent minus the transposed convolution's padding (plus the output padding below and right).
+     */
+    static void convTranspose2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec s, NDArray out) {
+        int cin = x.size(1);
+        int cout = w.size(1);
+        int kh = w.size(2);
+        int kw = w.size(3);
+        int taps = kh * kw;
+        float[] wa = CpuStorage.of(w).floats();
+        int wo = w.offset();
+        float[] wr = grow(BUFFERS.get(), 2, (long) cout * taps * cin);
+        for (int co = 0; co < cout; co++) {
+            for (int c = 0; c < cin; c++) {
+                for (int tap = 0; tap < taps; tap++) {
+                    wr[(co * taps + tap) * cin + c] = wa[wo + (c * cout + co) * taps + (taps - 1 - tap)];
+                }
+            }
+        }
+        int eh = s.dilationH() * (kh - 1);
+        int ew = s.dilationW() * (kw - 1);
+        forward(x, wr, cout, kh, kw, eh - s.padTop(), eh - s.padBottom() + s.outputPaddingH(), ew - s.padLeft(),
+                ew - s.padRight() + s.outputPaddingW(), s.dilationH(), s.dilationW(), bias, out);
+    }
+
+    /**
+     * The forward over the padded grid: wr is the weight as [Cout, (tap, Cin)] row-major; pads and dilation are
+     * the convolution's; out's extent is the padded input's minus the dilated kernel's. Images go in chunks of
+     * about {@link #CHUNK_COLUMNS} grid pixels, each padded, multiplied and copied out by one thread while its
+     * buffers are still in cache (one pass of the whole batch through memory-sized buffers ran at 2/3 the speed on
+     * two cores).
+     */
+    private static void forward(NDArray x, float[] wr, int cout, int kh, int kw, int pt, int pb, int pl, int pr,
+                                int dh, int dw, NDArray bias, NDArray out) {
+        int n = x.size(0);
+        int cin = x.size(1);
+        int h = x.size(2);
+        int w = x.size(3);
+        int oh = out.size(2);
+        int ow = out.size(3);
+        int wp = w + pl + pr;
+        // One zero row below each plane (and a tail after the last): the vector copies of a plane's last columns
+        // read past its last output row's window; what they read only reaches dropped columns, but must be finite.
+        int hp = h + pt + pb + 1;
+        if (ow + (kw - 1) * dw != wp || oh + (kh - 1) * dh != hp - 1) {
+            throw new IllegalStateException("conv2d: output " + oh + "x" + ow + " does not match the padded input "
+                    + (hp - 1) + "x" + wp + " and the dilated kernel");
+        }
+        int taps = kh * kw;
+        int depth = taps * cin;
+        if (n == 0 || cout == 0) {
+            return;
+        }
+        if (depth == 0) {
+            // No input channels: the output is the bias.
+            float[] oa = CpuStorage.of(out).floats();
+            float[] ba = bias == null ? null : CpuStorage.of(bias).floats();
+            for (int r = 0; r < n * cout; r++) {
+                int from = out.offset() + r * oh * ow;
+                Arrays.fill(oa, from, from + oh * ow, ba == null ? 0f : ba[bias.offset() + r % cout]);
+            }
+            return;
+        }
+        // Each image's pixels on the padded grid, rounded to whole vectors so that no vector spans two images.
+        int span = roundUp(oh * wp, LANES);
+        int[] off = new int[taps];
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                off[i * kw + j] = i * dh * wp + j * dw;
+            }
+        }
+        int kBlocks = (depth + PackedGemm.KC - 1) / PackedGemm.KC;
+        int kcMax = (depth + kBlocks - 1) / kBlocks;
+        long aBlock = (long) roundUp(cout, MR) * kcMax;
+        MemorySegment aPack = GemmWorkspace.get().a(kBlocks * aBlock);
+        for (int kb = 0; kb < kBlocks; kb++) {
+            int pc = (int) ((long) depth * kb / kBlocks);
+            int kc = (int) ((long) depth * (kb + 1) / kBlocks) - pc;
+            GemmPacking.packA(wr, pc, depth, 1, cout, kc, aPack.asSlice(4L * kb * aBlock));
+        }
+        int chunk = Math.clamp(CHUNK_COLUMNS / span, 1, n);
+        int units = (n + chunk - 1) / chunk;
+        Grid q = new Grid(CpuStorage.of(x).floats(), x.offset(), cin, h, w, pt, pl, hp, wp, span, off, depth,
+                kBlocks, aBlock, cout, chunk, aPack, CpuStorage.of(out).floats(), out.offset(), oh, ow,
+                bias == null ? null : CpuStorage.of(bias).floats(), bias == null ? 0 : bias.offset());
+        long macs = (long) cout * depth * span * n;
+        int grain = macs < (1L << 23) ? units : 1;
+        Parallel.forRange(units, grain, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int i0 = u * chunk;
+                chunk(q, i0, Math.min(n, i0 + chunk) - i0);
+            }
+        });
+    }
+
+    /** One forward call's operands and sizes. */
+    private record Grid(float[] xa, int xOff, int cin, int h, int w, int pt, int pl, int hp, int wp, int span,
+                        int[] off, int depth, int kBlocks, long aBlock, int cout, int chunk, MemorySegment aPack,
+                        float[] oa, int oOff, int oh, int ow, float[] ba, int bo) {
+    }
+
+    /**
+     * Images [i0, i0 + count): pads them into this thread's buffer, forms C [Cout, their grid pixels] by K blocks
+     * (B packed straight from the padded planes), and copies the valid pixels out with the bias.
+     */
+    private static void chunk(Grid q, int i0, int count) {
+        int xPlane = q.hp * q.wp;
+        int qPad = roundUp(count * q.span, NR);
+        float[][] buf = BUFFERS.get();
+        float[] xp = grow(buf, 0, (long) count * q.cin * xPlane + TAIL);
+        float[] cbuf = grow(buf, 1, (long) roundUp(q.cout, MR) * qPad);
+        padInput(q.xa, q.xOff + i0 * q.cin * q.h * q.w, count * q.cin, q.h, q.w, q.pt, q.pl, q.hp, q.wp, xp);
+        Arrays.fill(xp, count * q.cin * xPlane, count * q.cin * xPlane + TAIL, 0f);
+        int kcMax = (int) (q.aBlock / roundUp(q.cout, MR));
+        MemorySegment bPack = GemmWorkspace.get().b((long) kcMax * qPad);
+        int vectors = qPad / LANES;
+        int[] src = new int[vectors];
+        for (int v = 0; v < vectors; v++) {
+            int col = v * LANES;
+            int img = col / q.span;
+            // Columns past the last image (panel padding) read the first plane; they are never copied out.
+            src[v] = img < count ? img * q.cin * xPlane + col % q.span : 0;
+        }
+        for (int kb = 0; kb < q.kBlocks; kb++) {
+            int pc = (int) ((long) q.depth * kb / q.kBlocks);
+            int kc = (int) ((long) q.depth * (kb + 1) / q.kBlocks) - pc;
+            packShifted(xp, q.cin, xPlane, q.off, src, vectors, pc, kc, bPack);
+            VectorMask<Float> mode = GemmKernel.mode(kb > 0);
+            long aBase = 4L * kb * q.aBlock;
+            for (int jr = 0; jr < qPad; jr += NR) {
+                long bo = 4L * jr * kc;
+                for (int ir = 0; ir < q.cout; ir += MR) {
+                    PackedGemm.tile(4, kc, q.aPack, aBase + 4L * ir * kc, bPack, bo, cbuf, ir * qPad + jr, qPad,
+                            mode);
+                }
+            }
+        }
+        int ohw = q.oh * q.ow;
+        for (int img = 0; img < count; img++) {
+            for (int co = 0; co < q.cout; co++) {
+                float b = q.ba == null ? 0f : q.ba[q.bo + co];
+                int src0 = co * qPad + img * q.span;
+                int dst = q.oOff + ((i0 + img) * q.cout + co) * ohw;
+                for (int oy = 0; oy < q.oh; oy++, src0 += q.wp, dst += q.ow) {
+                    for (int ox = 0; ox < q.ow; ox++) {
+                        q.oa[dst + ox] = cbuf[src0 + ox] + b;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs rows [pc, pc + kc) of X (row tap·Cin + c: plane c of each image read from off(tap)) for the chunk's
+     * vectors (vector v's first column at xp[src[v]] + the row's offset) into B micro-panels.
+     */
+    private static void packShifted(float[] xp, int cin, int xPlane, int[] off, int[] src, int vectors, int pc,
+                                    int kc, MemorySegment bPack) {
+        long panelBytes = 4L * kc * NR;
+        for (int r = 0; r < kc; r++) {
+            int k = pc + r;
+            int base = k % cin * xPlane + off[k / cin];
+            long row = 4L * r * NR;
+            for (int v = 0; v < vectors; v++) {
+                long dst = (v >> 2) * panelBytes + row + 4L * (v & 3) * LANES;
+                FloatVector.fromArray(F, xp, src[v] + base).intoMemorySegment(bPack, dst, ORDER);
+            }
+        }
+    }
+
+    /** gw [Cout, Cin, kH, kW] = Σ g ⋆ x for contiguous x [N, Cin, H, W] and g [N, Cout, OH, OW]; overwritten. */
+    static void weightGrad(NDArray x, NDArray g, Conv2dSpec s, NDArray gw) {
+        int n = x.size(0);
+        int cin = x.size(1);
+        int h = x.size(2);
+        int w = x.size(3);
+        int cout = g.size(1);
+        int oh = g.size(2);
+        int ow = g.size(3);
+        int kh = gw.size(2);
+        int kw = gw.size(3);
+        int wp = w + s.padLeft() + s.padRight();
+        // One zero row below each padded plane: packing a plane's last segment (its rows plus the taps' halo) reads
+        // up to (kW−1)·dW steps past the padded rows. Those steps only ever meet zero columns of g', but they must
+        // be finite (0·NaN is NaN) and inside the plane.
+        int hp = h + s.padTop() + s.padBottom() + 1;
+        if (ow + (kw - 1) * s.dilationW() > wp || oh + (kh - 1) * s.dilationH() > hp - 1) {
+            throw new IllegalStateException("conv weight grad: output gradient " + oh + "x" + ow
+                    + " does not fit the padded input " + (hp - 1) + "x" + wp);
+        }
+        int xPlane = hp * wp;
+        int gPlane = oh * wp;
+        float[][] buf = BUFFERS.get();
+        float[] xp = grow(buf, 0, (long) n * cin * xPlane);
+        float[] gp = grow(buf, 1, (long) n * cout * gPlane);
+        padInput(CpuStorage.of(x).floats(), x.offset(), n * cin, h, w, s.padTop(), s.padLeft(), hp, wp, xp);
+        padGradient(CpuStorage.of(g).floats(), g.offset(), n * cout, oh, ow, wp, gp);
+
+        int bands = Math.max(1, (gPlane + PackedGemm.KC - 1) / PackedGemm.KC);
+        int rowsPerBand = (oh + bands - 1) / bands;
+        bands = (oh + rowsPerBand - 1) / rowsPerBand;
+        int segments = n * bands;
+        int parts = Math.min(PARTS, segments);
+        int taps = kh * kw;
+        int cinPad = roundUp(cin, MR);
+        int coutPad = roundUp(cout, LANES);
+        int partSize = taps * cinPad * coutPad;
+        float[] sums = new float[parts * partSize];
+        Layout q = new Layout(xp, gp, cin, cout, oh, kh, kw, s.dilationH(), s.dilationW(), wp, xPlane, gPlane,
+                bands, rowsPerBand, cinPad, coutPad);
+        Parallel.forRange(parts, 1, (p0, p1) -> {
+            for (int part = p0; part < p1; part++) {
+                int first = (int) ((long) segments * part / parts);
+                int last = (int) ((long) segments * (part + 1) / parts);
+                for (int seg = first; seg < last; seg++) {
+                    accumulate(q, seg, sums, part * partSize);
+                }
+            }
+        });
+        float[] out = CpuStorage.of(gw).floats();
+        int o = gw.offset();
+        for (int co = 0; co < cout; co++) {
+            for (int c = 0; c < cin; c++) {
+                for (int tap = 0; tap < taps; tap++) {
+                    int src = (tap * cinPad + c) * coutPad + co;
+                    float v = sums[src];
+                    for (int part = 1; part < parts; part++) {
+                        v += sums[part * partSize + src];
+                    }
+                    out[o++] = v;
+                }
+            }
+        }
+    }
+
+    /** Sizes of one call: the padded operands and how K is cut into segments. */
+    private record Layout(float[] xp, float[] gp, int cin, int cout, int oh, int kh, int kw, int dh, int dw, int wp,
+                          int xPlane, int gPlane, int bands, int rowsPerBand, int cinPad, int coutPad) {
+    }
+
+    /** Adds segment {@code seg}'s product for every tap into sums[base + (tap·cinPad + c)·coutPad + co]. */
+    private static void accumulate(Layout q, int seg, float[] sums, int base) {
+        int img = seg / q.bands;
+        int r0 = seg % q.bands * q.rowsPerBand;
+        int rows = Math.min(q.rowsPerBand, q.oh - r0);
+        int kcB = rows * q.wp;
+        int kcA = (rows + (q.kh - 1) * q.dh) * q.wp + (q.kw - 1) * q.dw;
+        GemmWorkspace ws = GemmWorkspace.get();
+        MemorySegment aPack = ws.a((long) q.cinPad * kcA);
+        MemorySegment bPack = ws.b((long) roundUp(q.cout, NR) * kcB);
+        GemmPacking.packA(q.xp, (img * q.cin * q.xPlane) + r0 * q.wp, q.xPlane, 1, q.cin, kcA, aPack);
+        GemmPacking.packB(q.gp, (img * q.cout * q.gPlane) + r0 * q.wp, 1, q.gPlane, kcB, q.cout, bPack);
+        for (int i = 0; i < q.kh; i++) {
+            for (int j = 0; j < q.kw; j++) {
+                int tap = i * q.kw + j;
+                long shift = 4L * MR * (i * q.dh * q.wp + j * q.dw);
+                for (int jr = 0; jr < q.cout; jr += NR) {
+                    int vectors = (Math.min(NR, q.cout - jr) + LANES - 1) / LANES;
+                    long bo = 4L * jr * kcB;
+                    for (int ir = 0; ir < q.cin; ir += MR) {
+                        PackedGemm.tile(vectors, kcB, aPack, 4L * ir * kcA + shift, bPack, bo, sums,
+                                base + (tap * q.cinPad + ir) * q.coutPad + jr, q.coutPad, GemmKernel.ADD);
+                    }
+                }
+            }
+        }
+    }
+
+    /** planes × [h, w] at xOff into planes × [hp, wp], shifted by (top, left), zero around. */
+    private static void padInput(float[] xa, int xOff, int planes, int h, int w, int top, int left, int hp, int wp,
+                                 float[] xp) {
+        Parallel.forRange(planes, Math.max(1, 16384 / (hp * wp)), (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                int dst = p * hp * wp;
+                Arrays.fill(xp, dst, dst + top * wp, 0f);
+                for (int y = 0; y < h; y++) {
+                    int row = dst + (top + y) * wp;
+                    Arrays.fill(xp, row, row + left, 0f);
+                    System.arraycopy(xa, xOff + (p * h + y) * w, xp, row + left, w);
+                    Arrays.fill(xp, row + left + w, row + wp, 0f);
+                }
+                Arrays.fill(xp, dst + (top + h) * wp, dst + hp * wp, 0f);
+            }
+        });
+    }
+
+    /** planes × [oh, ow] at gOff into planes × [oh, wp], the columns past ow zero. */
+    private static void padGradient(float[] ga, int gOff, int planes, int oh, int ow, int wp, float[] gp) {
+        Parallel.forRange(planes, Math.max(1, 16384 / (oh * wp)), (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                for (int y = 0; y < oh; y++) {
+                    int row = (p * oh + y) * wp;
+                    System.arraycopy(ga, gOff + (p * oh + y) * ow, gp, row, ow);
+                    Arrays.fill(gp, row + ow, row + wp, 0f);
+                }
+            }
+        });
+    }
+
+    private static float[] grow(float[][] buf, int which, long size) {
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("conv weight grad: padded operand of " + size
+                    + " floats exceeds a Java array");
+        }
+        if (buf[which].length < size) {
+            buf[which] = new float[(int) size];
+        }
+        return buf[which];
+    }
+
+    private static int roundUp(int x, int unit) {
+        return (x + unit - 1) / unit * unit;
+    }
+}
