@@ -40,6 +40,14 @@ public final class Functional {
         return NormOps.groupNorm(x, groups, weight, bias, eps);
     }
 
+    /**
+     * F.silu(F.group_norm(x)) as one op: the same values, but the normalised activation is neither stored for the
+     * backward nor swept through memory a second time (the VAE's blocks pair every GroupNorm with a SiLU).
+     */
+    public static Tensor groupNormSilu(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+        return NormOps.groupNormSilu(x, groups, weight, bias, eps);
+    }
+
     /** F.interpolate to a size. */
     public static Tensor interpolate(Tensor x, int outH, int outW, InterpolationMode mode, boolean alignCorners) {
         return ResampleOps.interpolate(x, outH, outW, mode, alignCorners);

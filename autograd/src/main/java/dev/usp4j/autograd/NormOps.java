@@ -6,6 +6,8 @@ import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.Functional;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.NormResult;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * LayerNorm and GroupNorm with their gradients: the forward keeps the per-row (per-group) mean and rstd, and the
@@ -37,6 +39,36 @@ final class NormOps {
         Tensor[] inputs = {input, weight, bias};
         return w == null ? Graph.record("layer_norm", r.out(), inputs, rule, x, mean, rstd)
                 : Graph.record("layer_norm", r.out(), inputs, rule, x, w, mean, rstd);
+    }
+
+    /**
+     * silu(groupNorm(x)) as one node: it keeps x and the statistics, not the normalised activation, and its
+     * backward recomputes that (see tensor's {@code Functional.groupNormSiluBackward}).
+     */
+    static Tensor groupNormSilu(Tensor input, int groups, Tensor weight, Tensor bias, double eps) {
+        NDArray x = input.data();
+        NDArray w = data(weight);
+        NDArray b = data(bias);
+        DType wt = weight == null ? null : weight.dtype();
+        DType bt = bias == null ? null : bias.dtype();
+        NormResult r = Functional.groupNormSiluWithStats(x, groups, w, b, eps);
+        NDArray mean = r.mean();
+        NDArray rstd = r.rstd();
+        Backward rule = c -> {
+            NDArray[] g = Functional.groupNormSiluBackward(c.g(), x, groups, mean, rstd, w, b, eps, c.needs(0),
+                    c.needs(1), c.needs(2));
+            return new NDArray[] {c.needs(0) ? like(g[0], x.dtype()) : null, c.needs(1) ? like(g[1], wt) : null,
+                c.needs(2) ? like(g[2], bt) : null};
+        };
+        Tensor[] inputs = {input, weight, bias};
+        List<NDArray> saved = new ArrayList<>(List.of(x, mean, rstd));
+        if (w != null) {
+            saved.add(w);
+        }
+        if (b != null) {
+            saved.add(b);
+        }
+        return Graph.record("group_norm_silu", r.out(), inputs, rule, saved.toArray(NDArray[]::new));
     }
 
     static Tensor groupNorm(Tensor input, int groups, Tensor weight, Tensor bias, double eps) {

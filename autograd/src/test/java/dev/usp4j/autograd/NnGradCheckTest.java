@@ -75,6 +75,12 @@ class NnGradCheckTest {
                 1e-5), randn(2, 2, 3, 4));
         check("group_norm bias only, groups = C", t -> Functional.groupNorm(t[0], 4, null, t[1], 1e-5),
                 randn(2, 4, 5), randn(4));
+        check("group_norm_silu affine 4-D", t -> Functional.groupNormSilu(t[0], 3, t[1], t[2], 1e-5),
+                randn(2, 6, 3, 2), randn(6), randn(6));
+        check("group_norm_silu plain, permuted", t -> Functional.groupNormSilu(t[0].permute(0, 3, 1, 2), 2, null,
+                null, 1e-5), randn(2, 2, 3, 4));
+        check("group_norm_silu bias only", t -> Functional.groupNormSilu(t[0], 4, null, t[1], 1e-5),
+                randn(2, 4, 5), randn(4));
     }
 
     @Test

@@ -43,11 +43,24 @@ public final class GroupNorm extends UnaryModule {
 
     @Override
     public Tensor forward(Tensor x) {
+        check(x);
+        return Functional.groupNorm(x, groups, weight, bias, eps);
+    }
+
+    /**
+     * silu(forward(x)) in one op ({@link Functional#groupNormSilu}), for blocks that follow this norm with a SiLU;
+     * they call it in place of the SiLU module, whose forward then does not run.
+     */
+    public Tensor forwardSilu(Tensor x) {
+        check(x);
+        return Functional.groupNormSilu(x, groups, weight, bias, eps);
+    }
+
+    private void check(Tensor x) {
         if (x.rank() < 2 || x.size(1) != channels) {
             throw new IllegalArgumentException("GroupNorm(" + groups + ", " + channels + "): expects an input of shape"
                     + " [N, " + channels + ", *], got " + java.util.Arrays.toString(x.shape()));
         }
-        return Functional.groupNorm(x, groups, weight, bias, eps);
     }
 
     @Override

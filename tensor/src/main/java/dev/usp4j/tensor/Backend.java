@@ -133,6 +133,16 @@ public interface Backend {
     void groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
                    NDArray rstd);
 
+    /**
+     * SiLU of GroupNorm, out = silu(groupNorm(x)) (the norm → act pairs of diffusers' blocks), writing the
+     * GroupNorm's mean and rstd. A backend may fuse the two; this default runs one after the other.
+     */
+    default void groupNormSilu(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out,
+                               NDArray mean, NDArray rstd) {
+        groupNorm(x, groups, weight, bias, eps, out, mean, rstd);
+        unary(UnaryOp.SILU, out, 0f, 0f, out);
+    }
+
     /** conv2d of x [N,Cin,H,W] with w [Cout,Cin/groups,kH,kW] and optional bias [Cout]; all contiguous. */
     void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out);
 
@@ -198,6 +208,23 @@ public interface Backend {
      */
     void groupNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight, int groups,
                            NDArray gradX, NDArray gradWeight, NDArray gradBias);
+
+    /**
+     * Backward of {@link #groupNormSilu} from the gradient of its output, its input x, the forward's mean and rstd,
+     * weight and bias (nullable) and eps: the GroupNorm's output is recomputed, not kept from the forward. Writes
+     * gradX, gradWeight and gradBias [C], each only when not null. This default recomputes it whole, applies the
+     * SiLU derivative, then runs {@link #groupNormBackward}; a backend may fuse the three.
+     */
+    default void groupNormSiluBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
+                                       NDArray bias, int groups, float eps, NDArray gradX, NDArray gradWeight,
+                                       NDArray gradBias) {
+        NDArray normed = Creation.output(DType.F32, x.device(), x.shape());
+        groupNorm(x, groups, weight, bias, eps, normed, Creation.output(DType.F32, x.device(), mean.shape()),
+                Creation.output(DType.F32, x.device(), rstd.shape()));
+        NDArray g = Creation.output(DType.F32, x.device(), x.shape());
+        binary(BinaryOp.SILU_BACKWARD, gradOut, normed, g);
+        groupNormBackward(x, g, mean, rstd, weight, groups, gradX, gradWeight, gradBias);
+    }
 
     /**
      * Gradient of {@link #interpolate}: gradIn [N,C,H,W] from gradOut [N,C,OH,OW] with the forward's mode and

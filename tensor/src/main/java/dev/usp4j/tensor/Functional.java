@@ -169,7 +169,21 @@ public final class Functional {
 
     /** GroupNorm that also returns mean and rstd of shape [N, groups]. */
     public static NormResult groupNormWithStats(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
-        String op = "group_norm";
+        return groupNormWithStats("group_norm", x, groups, weight, bias, eps, false);
+    }
+
+    /**
+     * F.silu(F.group_norm(x)) in one pass (the norm → SiLU pairs of the VAE's blocks), with the GroupNorm's mean and
+     * rstd of shape [N, groups]; {@link #groupNormSiluBackward} takes them and recomputes the normalised input, so
+     * only x needs keeping for the backward.
+     */
+    public static NormResult groupNormSiluWithStats(NDArray x, int groups, NDArray weight, NDArray bias,
+                                                    double eps) {
+        return groupNormWithStats("group_norm_silu", x, groups, weight, bias, eps, true);
+    }
+
+    private static NormResult groupNormWithStats(String op, NDArray x, int groups, NDArray weight, NDArray bias,
+                                                 double eps, boolean silu) {
         sameDevice(op, x, weight, bias);
         if (x.rank() < 2) {
             throw new IllegalArgumentException(op + ": expects an input of shape (N, C, *), got "
@@ -190,7 +204,11 @@ public final class Functional {
         NDArray out = Creation.output(DType.F32, x.device(), x.shape());
         NDArray mean = Creation.output(DType.F32, x.device(), x.size(0), groups);
         NDArray rstd = Creation.output(DType.F32, x.device(), x.size(0), groups);
-        x.backend().groupNorm(xc, groups, f32(op, weight), f32(op, bias), (float) eps, out, mean, rstd);
+        if (silu) {
+            x.backend().groupNormSilu(xc, groups, f32(op, weight), f32(op, bias), (float) eps, out, mean, rstd);
+        } else {
+            x.backend().groupNorm(xc, groups, f32(op, weight), f32(op, bias), (float) eps, out, mean, rstd);
+        }
         return new NormResult(out, mean, rstd);
     }
 
@@ -347,6 +365,17 @@ public final class Functional {
                                               boolean biasGrad) {
         return FunctionalGrad.layerNormBackward(gradOut, x, normalizedShape, mean, rstd, weight, inputGrad,
                 weightGrad, biasGrad);
+    }
+
+    /**
+     * Gradients of {@link #groupNormSiluWithStats} from the gradient of its output, its input, statistics, weight,
+     * bias and eps: {input, weight, bias}, each computed only when asked for (null otherwise).
+     */
+    public static NDArray[] groupNormSiluBackward(NDArray gradOut, NDArray x, int groups, NDArray mean, NDArray rstd,
+                                                  NDArray weight, NDArray bias, double eps, boolean inputGrad,
+                                                  boolean weightGrad, boolean biasGrad) {
+        return FunctionalGrad.groupNormBackward("group_norm_silu_backward", gradOut, x, groups, mean, rstd, weight,
+                bias, eps, true, inputGrad, weightGrad, biasGrad);
     }
 
     /** Gradients of {@link #groupNorm} from {@link #groupNormWithStats}'s statistics: {input, weight, bias}. */

@@ -166,7 +166,14 @@ final class FunctionalGrad {
 
     static NDArray[] groupNormBackward(NDArray gradOut, NDArray x, int groups, NDArray mean, NDArray rstd,
                                        NDArray weight, boolean inputGrad, boolean weightGrad, boolean biasGrad) {
-        String op = "group_norm_backward";
+        return groupNormBackward("group_norm_backward", gradOut, x, groups, mean, rstd, weight, null, 0, false,
+                inputGrad, weightGrad, biasGrad);
+    }
+
+    /** GroupNorm's backward, or with {@code silu} that of SiLU(GroupNorm(x)) (bias and eps only read then). */
+    static NDArray[] groupNormBackward(String op, NDArray gradOut, NDArray x, int groups, NDArray mean, NDArray rstd,
+                                       NDArray weight, NDArray bias, double eps, boolean silu, boolean inputGrad,
+                                       boolean weightGrad, boolean biasGrad) {
         Functional.sameDevice(op, x, gradOut, mean, rstd, weight);
         int[] s = x.shape();
         if (s.length < 2 || groups <= 0 || s[1] % groups != 0) {
@@ -176,17 +183,26 @@ final class FunctionalGrad {
         expectShape(op, gradOut, s, s);
         checkStats(op, mean, rstd, s[0] * groups, s);
         int c = s[1];
-        if (weight != null && (weight.rank() != 1 || weight.size(0) != c)) {
-            throw new IllegalArgumentException(op + ": weight must have shape [" + c + "], got "
-                    + Shape.str(weight.shape()));
+        for (NDArray p : new NDArray[] {weight, bias}) {
+            if (p != null && (p.rank() != 1 || p.size(0) != c)) {
+                throw new IllegalArgumentException(op + ": weight and bias must have shape [" + c + "], got "
+                        + Shape.str(p.shape()));
+            }
         }
         NDArray gx = inputGrad ? Creation.output(DType.F32, x.device(), s) : null;
         NDArray gw = weightGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         NDArray gb = biasGrad ? Creation.empty(DType.F32, x.device(), c) : null;
         if (gx != null || gw != null || gb != null) {
-            x.backend().groupNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut), Functional.f32(op, mean),
-                    Functional.f32(op, rstd),
-                    Functional.f32(op, weight), groups, gx, gw, gb);
+            if (silu) {
+                Functional.sameDevice(op, x, bias);
+                x.backend().groupNormSiluBackward(Functional.f32(op, x).contiguous(), Functional.f32(op, gradOut),
+                        Functional.f32(op, mean), Functional.f32(op, rstd), Functional.f32(op, weight),
+                        Functional.f32(op, bias), groups, (float) eps, gx, gw, gb);
+            } else {
+                x.backend().groupNormBackward(Functional.f32(op, x), Functional.f32(op, gradOut),
+                        Functional.f32(op, mean), Functional.f32(op, rstd), Functional.f32(op, weight), groups, gx,
+                        gw, gb);
+            }
         }
         return new NDArray[] {gx, gw, gb};
     }

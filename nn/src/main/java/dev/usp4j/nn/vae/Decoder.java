@@ -40,6 +40,7 @@ public final class Decoder extends UnaryModule {
             prev = width;
         }
         this.convNormOut = registerModule("conv_norm_out", new GroupNorm(groups, prev, AutoencoderKL.NORM_EPS, true));
+        // Kept in the module tree (diffusers' names); the forward fuses it into conv_norm_out (GroupNorm.forwardSilu).
         this.convAct = registerModule("conv_act", new SiLU());
         this.convOut = registerModule("conv_out", new Conv2d(prev, c.outChannels(), 3, 1, 1));
     }
@@ -50,6 +51,6 @@ public final class Decoder extends UnaryModule {
         for (UpDecoderBlock2D b : upBlocks) {
             h = b.forward(h);
         }
-        return convOut.forward(convAct.forward(convNormOut.forward(h)));
+        return convOut.forward(convNormOut.forwardSilu(h));
     }
 }

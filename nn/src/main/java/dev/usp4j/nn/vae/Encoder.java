@@ -37,6 +37,7 @@ public final class Encoder extends UnaryModule {
         this.midBlock = registerModule("mid_block", new UNetMidBlock2D(prev, groups, c.actFn(),
                 c.midBlockAddAttention()));
         this.convNormOut = registerModule("conv_norm_out", new GroupNorm(groups, prev, AutoencoderKL.NORM_EPS, true));
+        // Kept in the module tree (diffusers' names); the forward fuses it into conv_norm_out (GroupNorm.forwardSilu).
         this.convAct = registerModule("conv_act", new SiLU());
         this.convOut = registerModule("conv_out", new Conv2d(prev, 2 * c.latentChannels(), 3, 1, 1));
     }
@@ -48,6 +49,6 @@ public final class Encoder extends UnaryModule {
             h = b.forward(h);
         }
         h = midBlock.forward(h);
-        return convOut.forward(convAct.forward(convNormOut.forward(h)));
+        return convOut.forward(convNormOut.forwardSilu(h));
     }
 }

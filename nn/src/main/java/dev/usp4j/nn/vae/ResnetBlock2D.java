@@ -4,6 +4,7 @@ import dev.usp4j.autograd.Tensor;
 import dev.usp4j.nn.Conv2d;
 import dev.usp4j.nn.Dropout;
 import dev.usp4j.nn.GroupNorm;
+import dev.usp4j.nn.SiLU;
 import dev.usp4j.nn.UnaryModule;
 
 /**
@@ -50,10 +51,15 @@ public final class ResnetBlock2D extends UnaryModule {
         return out;
     }
 
+    /** act(norm(x)), as one fused op when the activation is SiLU. */
+    private Tensor normAct(GroupNorm norm, Tensor x) {
+        return nonlinearity instanceof SiLU ? norm.forwardSilu(x) : nonlinearity.forward(norm.forward(x));
+    }
+
     @Override
     public Tensor forward(Tensor x) {
-        Tensor h = conv1.forward(nonlinearity.forward(norm1.forward(x)));
-        h = conv2.forward(dropout.forward(nonlinearity.forward(norm2.forward(h))));
+        Tensor h = conv1.forward(normAct(norm1, x));
+        h = conv2.forward(dropout.forward(normAct(norm2, h)));
         Tensor skip = convShortcut == null ? x : convShortcut.forward(x);
         return skip.add(h);
     }

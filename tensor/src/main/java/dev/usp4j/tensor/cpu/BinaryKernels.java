@@ -65,7 +65,7 @@ final class BinaryKernels {
         });
     }
 
-    private static void f32Row(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co,
+    static void f32Row(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co,
                                int cs, int n) {
         int done = 0;
         if (!KernelPath.SCALAR && cs == 1 && (as <= 1) && (bs <= 1) && (as | bs) != 0) {

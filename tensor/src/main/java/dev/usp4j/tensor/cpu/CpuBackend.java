@@ -173,6 +173,20 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void groupNormSilu(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out,
+                              NDArray mean, NDArray rstd) {
+        NormKernels.groupNorm(x, groups, weight, bias, eps, true, out, mean, rstd);
+    }
+
+    @Override
+    public void groupNormSiluBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
+                                      NDArray bias, int groups, float eps, NDArray gradX, NDArray gradWeight,
+                                      NDArray gradBias) {
+        NormBackwardKernels.groupNormBackward(x, gradOut, mean, rstd, weight, bias, groups, eps, true, gradX,
+                gradWeight, gradBias);
+    }
+
+    @Override
     public void groupNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
                                   int groups, NDArray gradX, NDArray gradWeight, NDArray gradBias) {
         NormBackwardKernels.groupNormBackward(x, gradOut, mean, rstd, weight, groups, gradX, gradWeight, gradBias);

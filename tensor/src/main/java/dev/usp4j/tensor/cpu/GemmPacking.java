@@ -121,7 +121,14 @@ final class GemmPacking {
             rowMajorPanelsB(b, bOff, rs, kc, full, dst);
         } else if (rs == 1 && GemmShuffles.AVAILABLE) {
             for (int jr = 0; jr < full; jr += NR) {
-                columnMajorPanelB(b, bOff + jr * cs, cs, kc, dst, 4L * jr * kc);
+                columnMajorPanelB(b, bOff + jr * cs, cs, kc, NR, dst, 4L * jr * kc);
+            }
+            // A last panel of whole 16-column groups (Cout = 32 in a convolution's weight gradient) transposes
+            // too, with its missing columns zeroed.
+            int rest = nc - full;
+            if (rest > 0 && rest % 16 == 0) {
+                columnMajorPanelB(b, bOff + full * cs, cs, kc, rest, dst, 4L * full * kc);
+                return;
             }
         } else {
             for (int jr = 0; jr < full; jr += NR) {
@@ -151,17 +158,28 @@ final class GemmPacking {
         }
     }
 
-    /** A full panel of a B whose columns are contiguous (a transposed view): 16×16 register transposes. */
-    private static void columnMajorPanelB(float[] b, int base, int cs, int kc, MemorySegment dst, long o) {
+    /**
+     * A panel of nr columns (a multiple of 16, up to NR) of a B whose columns are contiguous (a transposed view):
+     * 16×16 register transposes; columns nr..NR are zeroed.
+     */
+    private static void columnMajorPanelB(float[] b, int base, int cs, int kc, int nr, MemorySegment dst, long o) {
         int p = 0;
         for (; p + 16 <= kc; p += 16) {
-            for (int v = 0; v < NR; v += 16) {
+            for (int v = 0; v < nr; v += 16) {
                 GemmShuffles.sixteenColumns(b, base + v * cs + p, cs, dst, o + 4L * (p * NR + v), 4L * NR);
             }
         }
         for (; p < kc; p++) {
-            for (int j = 0; j < NR; j++) {
+            for (int j = 0; j < nr; j++) {
                 dst.set(FLOAT, o + 4L * (p * NR + j), b[base + j * cs + p]);
+            }
+        }
+        if (nr < NR) {
+            FloatVector zero = FloatVector.zero(F);
+            for (p = 0; p < kc; p++) {
+                for (int j = nr; j < NR; j += LANES) {
+                    zero.intoMemorySegment(dst, o + 4L * (p * NR + j), ORDER);
+                }
             }
         }
     }

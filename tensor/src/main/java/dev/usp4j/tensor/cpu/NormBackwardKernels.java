@@ -3,6 +3,7 @@ package dev.usp4j.tensor.cpu;
 import static dev.usp4j.tensor.cpu.KernelPath.F;
 import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
+import dev.usp4j.tensor.BinaryOp;
 import dev.usp4j.tensor.NDArray;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -196,6 +197,18 @@ final class NormBackwardKernels {
      */
     static void groupNormBackward(NDArray x, NDArray g, NDArray mean, NDArray rstd, NDArray weight, int groups,
                                   NDArray gx, NDArray gw, NDArray gb) {
+        groupNormBackward(x, g, mean, rstd, weight, null, groups, 0f, false, gx, gw, gb);
+    }
+
+    /**
+     * GroupNorm's backward, or with {@code silu} the backward of SiLU(GroupNorm(x)) from the gradient of the SiLU's
+     * output: per (sample, group) the normalised block is recomputed from x (the forward's code, so it is the value
+     * the forward had) into a cache-sized buffer, the SiLU derivative applied there, and that block's gradient
+     * enters the GroupNorm backward. The normalised activation is never stored and the SiLU gradient never makes a
+     * pass through memory of its own. bias and eps are only read with {@code silu}.
+     */
+    static void groupNormBackward(NDArray x, NDArray g, NDArray mean, NDArray rstd, NDArray weight, NDArray bias,
+                                  int groups, float eps, boolean silu, NDArray gx, NDArray gw, NDArray gb) {
         int n = x.size(0);
         int ch = x.size(1);
         if (x.numel() == 0) {
@@ -212,6 +225,8 @@ final class NormBackwardKernels {
         float[] rs = floats(rstd);
         float[] ws = floats(weight);
         float[] dxs = floats(gx);
+        float[] bs = floats(bias);
+        int bo = off(bias);
         int xo = x.offset();
         int go = g.offset();
         int wo = off(weight);
@@ -223,16 +238,35 @@ final class NormBackwardKernels {
         Parallel.forRange(n * groups, grain, (u0, u1) -> {
             float[] sums = new float[2];
             float[] scratch = new float[LANES];
+            float[] normed = silu ? new float[block] : null;
+            float[] siluGrad = silu ? new float[block] : null;
+            double[] dev = new double[2];
             for (int u = u0; u < u1; u++) {
                 float m = ms[mean.offset() + u];
                 float rsd = rs[rstd.offset() + u];
                 int c0 = (u % groups) * cg;
                 int nc0 = (u / groups) * ch + c0;
+                // The gradient entering the GroupNorm backward, ga[gBase + o] for o inside this block.
+                float[] ga = gs;
+                int gBase = go;
+                if (silu) {
+                    NormKernels.Stats st = NormKernels.stats(xs, xo + u * block, block, eps, dev, scratch);
+                    for (int j = 0; j < cg; j++) {
+                        float scale = st.rstd() * (ws == null ? 1f : ws[wo + c0 + j]);
+                        float shift = bs == null ? 0f : bs[bo + c0 + j];
+                        NormKernels.channel(xs, xo + u * block + j * hw, normed, j * hw, hw, st.hi(), st.lo(), scale,
+                                shift);
+                    }
+                    BinaryKernels.f32Row(BinaryOp.SILU_BACKWARD, gs, go + u * block, 1, normed, 0, 1, siluGrad, 0, 1,
+                            block);
+                    ga = siluGrad;
+                    gBase = -u * block;
+                }
                 double a = 0;
                 double b = 0;
                 for (int j = 0; j < cg; j++) {
                     int o = u * block + j * hw;
-                    channelSums(xs, xo + o, gs, go + o, hw, m, sums, scratch);
+                    channelSums(xs, xo + o, ga, gBase + o, hw, m, sums, scratch);
                     sg[nc0 + j] = sums[0];
                     sgx[nc0 + j] = sums[1];
                     double wc = ws == null ? 1 : ws[wo + c0 + j];
@@ -247,7 +281,7 @@ final class NormBackwardKernels {
                 for (int j = 0; j < cg; j++) {
                     int o = u * block + j * hw;
                     float scale = ws == null ? rsd : rsd * ws[wo + c0 + j];
-                    channelGrad(xs, xo + o, gs, go + o, hw, m, scale, k0, k1, dxs, dxo + o);
+                    channelGrad(xs, xo + o, ga, gBase + o, hw, m, scale, k0, k1, dxs, dxo + o);
                 }
             }
         });

@@ -4,6 +4,7 @@ import static dev.usp4j.tensor.cpu.KernelPath.F;
 import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -22,10 +23,10 @@ final class NormKernels {
     }
 
     /** Mean, rounded mean, correction and rstd of one contiguous block. */
-    private record Stats(float mean, float hi, float lo, float rstd) {
+    record Stats(float mean, float hi, float lo, float rstd) {
     }
 
-    private static Stats stats(float[] x, int off, int n, float eps, double[] dev, float[] s) {
+    static Stats stats(float[] x, int off, int n, float eps, double[] dev, float[] s) {
         float hi = (float) (FloatReduceKernels.sumSeg(x, off, n, s) / n);
         dev[0] = 0;
         dev[1] = 0;
@@ -73,6 +74,15 @@ final class NormKernels {
 
     static void groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
                           NDArray rstd) {
+        groupNorm(x, groups, weight, bias, eps, false, out, mean, rstd);
+    }
+
+    /**
+     * GroupNorm, followed by SiLU when {@code silu} (diffusers' norm → act pairs): each channel's output gets the
+     * SiLU while it is still in cache, with the same code as the separate op, so the result is identical.
+     */
+    static void groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, boolean silu, NDArray out,
+                          NDArray mean, NDArray rstd) {
         int n = x.size(0);
         int ch = x.size(1);
         int cg = ch / groups;
@@ -106,6 +116,9 @@ final class NormKernels {
                     float scale = st.rstd() * (ws == null ? 1f : ws[wo + c0 + j]);
                     float shift = bs == null ? 0f : bs[bo + c0 + j];
                     channel(xs, xo + co, ys, yo + co, hw, st.hi(), st.lo(), scale, shift);
+                    if (silu) {
+                        UnaryKernels.row(UnaryOp.SILU, ys, yo + co, ys, yo + co, hw);
+                    }
                 }
             }
         });
@@ -146,7 +159,7 @@ final class NormKernels {
     }
 
     /** y = ((x − hi) − lo)·scale + shift over n elements. */
-    private static void channel(float[] x, int xo, float[] y, int yo, int n, float hi, float lo, float scale,
+    static void channel(float[] x, int xo, float[] y, int yo, int n, float hi, float lo, float scale,
                                 float shift) {
         int i = 0;
         if (!KernelPath.SCALAR) {

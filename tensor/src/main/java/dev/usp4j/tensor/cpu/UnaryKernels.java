@@ -67,6 +67,19 @@ final class UnaryKernels {
         });
     }
 
+    /** op over a contiguous F32 row, y[yo..] = op(x[xo..]) (y may be x): the same code as {@link #unary}'s rows. */
+    static void row(UnaryOp op, float[] x, int xo, float[] y, int yo, int n) {
+        if (KernelPath.SCALAR) {
+            for (int i = 0; i < n; i++) {
+                y[yo + i] = scalar(op, x[xo + i], 0f, 0f);
+            }
+            return;
+        }
+        for (int i = vector(op, x, xo, y, yo, n, 0f, 0f); i < n; i++) {
+            y[yo + i] = twin(op, x[xo + i], 0f, 0f);
+        }
+    }
+
     /**
      * The reference definition of every float op, in double precision with StrictMath (whose results are fixed
      * by specification, so the reference itself is reproducible anywhere).
