@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorOperators;
  * have stride 1 or 0) and a scalar {@link #twin} doing the same float operations in the same order, used for the
  * tails, strided rows and the reference path, so an element's value never depends on where it sits in a row. Each
  * loop body calls at most one {@link VectorMath} function: a FloatVector crossing a call that C2 does not inline is
- * boxed on the heap, so the rest of the math is written out in the loop.
+ * boxed on the heap, so the rest of the math is written out in the loop, operand loads included: a helper that
+ * returned the loaded vector was compiled on its own in some JVMs despite an inline directive, and DiT's GELU-tanh
+ * backward then ran at half speed.
  */
 final class ActivationGradKernels {
     private static final float SQRT1_2 = (float) (1 / Math.sqrt(2));
@@ -85,8 +87,9 @@ final class ActivationGradKernels {
         int i = 0;
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector y = load(v, vo, vs, i);
-            load(g, go, gs, i).mul(one.sub(y.mul(y))).intoArray(c, co + i);
+            FloatVector y = vs == 0 ? FloatVector.broadcast(F, v[vo]) : FloatVector.fromArray(F, v, vo + i);
+            FloatVector gVec = gs == 0 ? FloatVector.broadcast(F, g[go]) : FloatVector.fromArray(F, g, go + i);
+            gVec.mul(one.sub(y.mul(y))).intoArray(c, co + i);
         }
         return i;
     }
@@ -96,8 +99,9 @@ final class ActivationGradKernels {
         int i = 0;
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector y = load(v, vo, vs, i);
-            load(g, go, gs, i).mul(y).mul(one.sub(y)).intoArray(c, co + i);
+            FloatVector y = vs == 0 ? FloatVector.broadcast(F, v[vo]) : FloatVector.fromArray(F, v, vo + i);
+            FloatVector gVec = gs == 0 ? FloatVector.broadcast(F, g[go]) : FloatVector.fromArray(F, g, go + i);
+            gVec.mul(y).mul(one.sub(y)).intoArray(c, co + i);
         }
         return i;
     }
@@ -106,9 +110,10 @@ final class ActivationGradKernels {
         int i = 0;
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector x = load(v, vo, vs, i);
+            FloatVector x = vs == 0 ? FloatVector.broadcast(F, v[vo]) : FloatVector.fromArray(F, v, vo + i);
             FloatVector s = one.div(VectorMath.exp(x.neg()).add(1f));
-            load(g, go, gs, i).mul(s).mul(x.mul(one.sub(s)).add(1f)).intoArray(c, co + i);
+            FloatVector gVec = gs == 0 ? FloatVector.broadcast(F, g[go]) : FloatVector.fromArray(F, g, go + i);
+            gVec.mul(s).mul(x.mul(one.sub(s)).add(1f)).intoArray(c, co + i);
         }
         return i;
     }
@@ -122,8 +127,8 @@ final class ActivationGradKernels {
         int i = 0;
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector gv = load(g, go, gs, i);
-            FloatVector x = load(v, vo, vs, i);
+            FloatVector gv = gs == 0 ? FloatVector.broadcast(F, g[go]) : FloatVector.fromArray(F, g, go + i);
+            FloatVector x = vs == 0 ? FloatVector.broadcast(F, v[vo]) : FloatVector.fromArray(F, v, vo + i);
             FloatVector z = x.mul(SQRT1_2);
             FloatVector e = VectorMath.exp(x.mul(x).mul(-0.5f));
             FloatVector t = one.div(z.abs().mul(P).add(1f));
@@ -144,17 +149,15 @@ final class ActivationGradKernels {
         int i = 0;
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector x = load(v, vo, vs, i);
+            FloatVector x = vs == 0 ? FloatVector.broadcast(F, v[vo]) : FloatVector.fromArray(F, v, vo + i);
             FloatVector x2 = x.mul(x);
             FloatVector t = VectorMath.tanh(x2.mul(x).mul(GELU_TANH_K).add(x).mul(GELU_TANH_C));
             FloatVector left = t.add(1f).mul(0.5f);
             FloatVector right = x.mul(0.5f).mul(one.sub(t.mul(t))).mul(x2.mul(GELU_TANH_3K).add(1f).mul(GELU_TANH_C));
-            load(g, go, gs, i).mul(left.add(right)).intoArray(c, co + i);
+            FloatVector gVec = gs == 0 ? FloatVector.broadcast(F, g[go]) : FloatVector.fromArray(F, g, go + i);
+            gVec.mul(left.add(right)).intoArray(c, co + i);
         }
         return i;
     }
 
-    private static FloatVector load(float[] x, int off, int stride, int i) {
-        return stride == 0 ? FloatVector.broadcast(F, x[off]) : FloatVector.fromArray(F, x, off + i);
-    }
 }

@@ -176,7 +176,9 @@ final class BinaryKernels {
     private static int add(float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).add(load(b, bo, bs, i)).intoArray(c, co + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.add(bVec).intoArray(c, co + i);
         }
         return i;
     }
@@ -184,7 +186,9 @@ final class BinaryKernels {
     private static int sub(float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).sub(load(b, bo, bs, i)).intoArray(c, co + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.sub(bVec).intoArray(c, co + i);
         }
         return i;
     }
@@ -192,7 +196,9 @@ final class BinaryKernels {
     private static int mul(float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).mul(load(b, bo, bs, i)).intoArray(c, co + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.mul(bVec).intoArray(c, co + i);
         }
         return i;
     }
@@ -200,7 +206,9 @@ final class BinaryKernels {
     private static int div(float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).div(load(b, bo, bs, i)).intoArray(c, co + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.div(bVec).intoArray(c, co + i);
         }
         return i;
     }
@@ -208,7 +216,9 @@ final class BinaryKernels {
     private static int max(float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).max(load(b, bo, bs, i)).intoArray(c, co + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.max(bVec).intoArray(c, co + i);
         }
         return i;
     }
@@ -216,14 +226,13 @@ final class BinaryKernels {
     private static int min(float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).min(load(b, bo, bs, i)).intoArray(c, co + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.min(bVec).intoArray(c, co + i);
         }
         return i;
     }
 
-    private static FloatVector load(float[] x, int off, int stride, int i) {
-        return stride == 0 ? FloatVector.broadcast(F, x[off]) : FloatVector.fromArray(F, x, off + i);
-    }
 
     // ---- comparisons and where -------------------------------------------------------------------------------
 
@@ -280,7 +289,9 @@ final class BinaryKernels {
     private static int eq(float[] a, int ao, int as, float[] b, int bo, int bs, boolean[] z, int zo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).compare(VectorOperators.EQ, load(b, bo, bs, i)).intoArray(z, zo + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.compare(VectorOperators.EQ, bVec).intoArray(z, zo + i);
         }
         return i;
     }
@@ -288,7 +299,9 @@ final class BinaryKernels {
     private static int ne(float[] a, int ao, int as, float[] b, int bo, int bs, boolean[] z, int zo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).compare(VectorOperators.NE, load(b, bo, bs, i)).intoArray(z, zo + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.compare(VectorOperators.NE, bVec).intoArray(z, zo + i);
         }
         return i;
     }
@@ -296,7 +309,9 @@ final class BinaryKernels {
     private static int lt(float[] a, int ao, int as, float[] b, int bo, int bs, boolean[] z, int zo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).compare(VectorOperators.LT, load(b, bo, bs, i)).intoArray(z, zo + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.compare(VectorOperators.LT, bVec).intoArray(z, zo + i);
         }
         return i;
     }
@@ -304,7 +319,9 @@ final class BinaryKernels {
     private static int le(float[] a, int ao, int as, float[] b, int bo, int bs, boolean[] z, int zo, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            load(a, ao, as, i).compare(VectorOperators.LE, load(b, bo, bs, i)).intoArray(z, zo + i);
+            FloatVector aVec = as == 0 ? FloatVector.broadcast(F, a[ao]) : FloatVector.fromArray(F, a, ao + i);
+            FloatVector bVec = bs == 0 ? FloatVector.broadcast(F, b[bo]) : FloatVector.fromArray(F, b, bo + i);
+            aVec.compare(VectorOperators.LE, bVec).intoArray(z, zo + i);
         }
         return i;
     }
