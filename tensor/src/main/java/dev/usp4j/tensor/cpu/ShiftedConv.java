@@ -72,13 +72,20 @@ final class ShiftedConv {
     }
 
     /**
-     * Whether {@link #conv2d} should take the geometry: as {@link #supports}, for output planes of at most
-     * {@link #FORWARD_MAX_PIXELS}. On wider planes im2col's per-image GEMM (which writes the output in place) was as
-     * fast or faster on two cores: at 32×32 the padded columns (6%) and the copy-out cost more than the unrolling
-     * saved (bench/RESULTS.md). The transposed convolution replaces im2col + col2im and wins at every size.
+     * Whether {@link #conv2d} should take the geometry: as {@link #supports}, for "same"-width convolutions (padLeft
+     * + padRight = the kernel's dilated extent, so OW = W: no padded columns) at any size, others for output planes
+     * of at most {@link #FORWARD_MAX_PIXELS}. With padded columns, at 32×32 im2col's per-image GEMM (which writes
+     * the output in place) was as fast: the padded columns (6%) and the copy-out cost what the unrolling saved
+     * (bench/RESULTS.md). The transposed convolution replaces im2col + col2im and wins at every size.
      */
     static boolean supportsForward(Conv2dSpec s, int kh, int kw, int oh, int ow) {
-        return supports(s, kh, kw) && (long) oh * ow <= FORWARD_MAX_PIXELS;
+        return supports(s, kh, kw) && (sameWidth(s.padLeft(), s.padRight(), kw, s.dilationW())
+                || (long) oh * ow <= FORWARD_MAX_PIXELS);
+    }
+
+    /** Whether the forward keeps the planes' width and masks row ends (see {@link #forward}). */
+    private static boolean sameWidth(int pl, int pr, int kw, int dw) {
+        return pl + pr == (kw - 1) * dw && pl < LANES;
     }
 
     /**
@@ -153,14 +160,19 @@ final class ShiftedConv {
         int w = x.size(3);
         int oh = out.size(2);
         int ow = out.size(3);
-        int wp = w + pl + pr;
         // One zero row below each plane (and a tail after the last): the vector copies of a plane's last columns
         // read past its last output row's window; what they read only reaches dropped columns, but must be finite.
         int hp = h + pt + pb + 1;
-        if (ow + (kw - 1) * dw != wp || oh + (kh - 1) * dh != hp - 1) {
+        if (ow + (kw - 1) * dw != w + pl + pr || oh + (kh - 1) * dh != hp - 1) {
             throw new IllegalStateException("conv2d: output " + oh + "x" + ow + " does not match the padded input "
-                    + (hp - 1) + "x" + wp + " and the dilated kernel");
+                    + (hp - 1) + "x" + (w + pl + pr) + " and the dilated kernel");
         }
+        // "Same" width (OW = W, as the VAE's 3×3 with padding 1): the planes keep their width, and the lanes of a
+        // tap that would read across a row end are zeroed while packing, instead of computing W' − OW padded
+        // columns per row (a quarter of the work on 8×8 planes). Otherwise the planes are padded to W'.
+        boolean same = sameWidth(pl, pr, kw, dw);
+        int wp = same ? w : w + pl + pr;
+        int margin = same ? LANES : 0;
         int taps = kh * kw;
         int depth = taps * cin;
         if (n == 0 || cout == 0) {
@@ -181,9 +193,10 @@ final class ShiftedConv {
         int[] off = new int[taps];
         for (int i = 0; i < kh; i++) {
             for (int j = 0; j < kw; j++) {
-                off[i * kw + j] = i * dh * wp + j * dw;
+                off[i * kw + j] = i * dh * wp + j * dw - (same ? pl : 0);
             }
         }
+        long[][] masks = same ? rowEndMasks(w, oh, span, kw, dw, pl) : null;
         int kBlocks = (depth + PackedGemm.KC - 1) / PackedGemm.KC;
         int kcMax = (depth + kBlocks - 1) / kBlocks;
         long aBlock = (long) roundUp(cout, MR) * kcMax;
@@ -195,9 +208,10 @@ final class ShiftedConv {
         }
         int chunk = Math.clamp(CHUNK_COLUMNS / span, 1, n);
         int units = (n + chunk - 1) / chunk;
-        Grid q = new Grid(CpuStorage.of(x).floats(), x.offset(), cin, h, w, pt, pl, hp, wp, span, off, depth,
-                kBlocks, aBlock, cout, chunk, aPack, CpuStorage.of(out).floats(), out.offset(), oh, ow,
-                bias == null ? null : CpuStorage.of(bias).floats(), bias == null ? 0 : bias.offset());
+        Grid q = new Grid(CpuStorage.of(x).floats(), x.offset(), cin, h, w, pt, same ? 0 : pl, hp, wp, margin, span,
+                off, masks, kw, depth, kBlocks, aBlock, cout, chunk, aPack, CpuStorage.of(out).floats(),
+                out.offset(), oh, ow, bias == null ? null : CpuStorage.of(bias).floats(),
+                bias == null ? 0 : bias.offset());
         long macs = (long) cout * depth * span * n;
         int grain = macs < (1L << 23) ? units : 1;
         Parallel.forRange(units, grain, (u0, u1) -> {
@@ -208,10 +222,31 @@ final class ShiftedConv {
         });
     }
 
-    /** One forward call's operands and sizes. */
-    private record Grid(float[] xa, int xOff, int cin, int h, int w, int pt, int pl, int hp, int wp, int span,
-                        int[] off, int depth, int kBlocks, long aBlock, int cout, int chunk, MemorySegment aPack,
-                        float[] oa, int oOff, int oh, int ow, float[] ba, int bo) {
+    /**
+     * For "same"-width planes: masks[j][v] has bit l set where lane l of the image's vector v may read tap column j
+     * (0 ≤ ox + j·dW − padLeft &lt; W for its pixel ox); lanes past the image's pixels are left set (dropped anyway).
+     */
+    private static long[][] rowEndMasks(int w, int oh, int span, int kw, int dw, int pl) {
+        long[][] masks = new long[kw][span / LANES];
+        for (int j = 0; j < kw; j++) {
+            int dx = j * dw - pl;
+            for (int p = 0; p < span; p++) {
+                int ox = p % w;
+                if (p >= oh * w || (ox + dx >= 0 && ox + dx < w)) {
+                    masks[j][p / LANES] |= 1L << (p % LANES);
+                }
+            }
+        }
+        return masks;
+    }
+
+    /**
+     * One forward call's operands and sizes. pl is the left padding written into the planes (0 in "same" mode),
+     * margin the zero floats before the first plane, masks null unless "same".
+     */
+    private record Grid(float[] xa, int xOff, int cin, int h, int w, int pt, int pl, int hp, int wp, int margin,
+                        int span, int[] off, long[][] masks, int kw, int depth, int kBlocks, long aBlock, int cout,
+                        int chunk, MemorySegment aPack, float[] oa, int oOff, int oh, int ow, float[] ba, int bo) {
     }
 
     /**
@@ -222,10 +257,13 @@ final class ShiftedConv {
         int xPlane = q.hp * q.wp;
         int qPad = roundUp(count * q.span, NR);
         float[][] buf = BUFFERS.get();
-        float[] xp = grow(buf, 0, (long) count * q.cin * xPlane + TAIL);
+        int end = q.margin + count * q.cin * xPlane;
+        float[] xp = grow(buf, 0, (long) end + TAIL);
         float[] cbuf = grow(buf, 1, (long) roundUp(q.cout, MR) * qPad);
-        padInput(q.xa, q.xOff + i0 * q.cin * q.h * q.w, count * q.cin, q.h, q.w, q.pt, q.pl, q.hp, q.wp, xp);
-        Arrays.fill(xp, count * q.cin * xPlane, count * q.cin * xPlane + TAIL, 0f);
+        Arrays.fill(xp, 0, q.margin, 0f);
+        padInput(q.xa, q.xOff + i0 * q.cin * q.h * q.w, count * q.cin, q.h, q.w, q.pt, q.pl, q.hp, q.wp, xp,
+                q.margin);
+        Arrays.fill(xp, end, end + TAIL, 0f);
         int kcMax = (int) (q.aBlock / roundUp(q.cout, MR));
         MemorySegment bPack = GemmWorkspace.get().b((long) kcMax * qPad);
         int vectors = qPad / LANES;
@@ -234,12 +272,12 @@ final class ShiftedConv {
             int col = v * LANES;
             int img = col / q.span;
             // Columns past the last image (panel padding) read the first plane; they are never copied out.
-            src[v] = img < count ? img * q.cin * xPlane + col % q.span : 0;
+            src[v] = q.margin + (img < count ? img * q.cin * xPlane + col % q.span : 0);
         }
         for (int kb = 0; kb < q.kBlocks; kb++) {
             int pc = (int) ((long) q.depth * kb / q.kBlocks);
             int kc = (int) ((long) q.depth * (kb + 1) / q.kBlocks) - pc;
-            packShifted(xp, q.cin, xPlane, q.off, src, vectors, pc, kc, bPack);
+            packShifted(xp, q.cin, xPlane, q.off, src, vectors, pc, kc, q.masks, q.kw, q.span / LANES, bPack);
             VectorMask<Float> mode = GemmKernel.mode(kb > 0);
             long aBase = 4L * kb * q.aBlock;
             for (int jr = 0; jr < qPad; jr += NR) {
@@ -267,18 +305,31 @@ final class ShiftedConv {
 
     /**
      * Packs rows [pc, pc + kc) of X (row tap·Cin + c: plane c of each image read from off(tap)) for the chunk's
-     * vectors (vector v's first column at xp[src[v]] + the row's offset) into B micro-panels.
+     * vectors (vector v's first column at xp[src[v]] + the row's offset) into B micro-panels; with masks ("same"
+     * width), the lanes that would read across a row end are zeroed.
      */
     private static void packShifted(float[] xp, int cin, int xPlane, int[] off, int[] src, int vectors, int pc,
-                                    int kc, MemorySegment bPack) {
+                                    int kc, long[][] masks, int kw, int perImage, MemorySegment bPack) {
         long panelBytes = 4L * kc * NR;
+        FloatVector zero = FloatVector.zero(F);
         for (int r = 0; r < kc; r++) {
             int k = pc + r;
-            int base = k % cin * xPlane + off[k / cin];
+            int tap = k / cin;
+            int base = k % cin * xPlane + off[tap];
             long row = 4L * r * NR;
-            for (int v = 0; v < vectors; v++) {
-                long dst = (v >> 2) * panelBytes + row + 4L * (v & 3) * LANES;
-                FloatVector.fromArray(F, xp, src[v] + base).intoMemorySegment(bPack, dst, ORDER);
+            if (masks == null) {
+                for (int v = 0; v < vectors; v++) {
+                    long dst = (v >> 2) * panelBytes + row + 4L * (v & 3) * LANES;
+                    FloatVector.fromArray(F, xp, src[v] + base).intoMemorySegment(bPack, dst, ORDER);
+                }
+            } else {
+                long[] m = masks[tap % kw];
+                for (int v = 0; v < vectors; v++) {
+                    long dst = (v >> 2) * panelBytes + row + 4L * (v & 3) * LANES;
+                    VectorMask<Float> valid = VectorMask.fromLong(F, m[v % perImage]);
+                    zero.blend(FloatVector.fromArray(F, xp, src[v] + base), valid).intoMemorySegment(bPack, dst,
+                            ORDER);
+                }
             }
         }
     }
@@ -308,7 +359,7 @@ final class ShiftedConv {
         float[][] buf = BUFFERS.get();
         float[] xp = grow(buf, 0, (long) n * cin * xPlane);
         float[] gp = grow(buf, 1, (long) n * cout * gPlane);
-        padInput(CpuStorage.of(x).floats(), x.offset(), n * cin, h, w, s.padTop(), s.padLeft(), hp, wp, xp);
+        padInput(CpuStorage.of(x).floats(), x.offset(), n * cin, h, w, s.padTop(), s.padLeft(), hp, wp, xp, 0);
         padGradient(CpuStorage.of(g).floats(), g.offset(), n * cout, oh, ow, wp, gp);
 
         int bands = Math.max(1, (gPlane + PackedGemm.KC - 1) / PackedGemm.KC);
@@ -381,12 +432,12 @@ final class ShiftedConv {
         }
     }
 
-    /** planes × [h, w] at xOff into planes × [hp, wp], shifted by (top, left), zero around. */
+    /** planes × [h, w] at xOff into planes × [hp, wp] from xp[dstOff], shifted by (top, left), zero around. */
     private static void padInput(float[] xa, int xOff, int planes, int h, int w, int top, int left, int hp, int wp,
-                                 float[] xp) {
+                                 float[] xp, int dstOff) {
         Parallel.forRange(planes, Math.max(1, 16384 / (hp * wp)), (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
-                int dst = p * hp * wp;
+                int dst = dstOff + p * hp * wp;
                 Arrays.fill(xp, dst, dst + top * wp, 0f);
                 for (int y = 0; y < h; y++) {
                     int row = dst + (top + y) * wp;

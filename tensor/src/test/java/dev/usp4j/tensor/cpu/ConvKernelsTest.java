@@ -123,7 +123,7 @@ class ConvKernelsTest {
      * Stride-1, one-group convolutions ({@link ShiftedConv}) at sizes its blocking cares about: Cout past one MR
      * panel and not a multiple of it, Cin·taps past one K block, images whose padded pixels are not a multiple of
      * the vector width, batches of several chunks, planes wider than the forward takes, dilation, asymmetric
-     * padding, and transposed
+     * padding, "same" width (row ends masked, not padded), and transposed
      * convolutions with output padding below the dilation (padding beyond the kernel's extent takes im2col).
      */
     @Test
@@ -145,6 +145,11 @@ class ConvKernelsTest {
             int[] pad = new int[4];
             for (int i = 0; i < 4; i++) {
                 pad[i] = Math.min(r.nextInt(3), (i < 2 ? dh * (kh - 1) : dw * (kw - 1)));
+            }
+            if (t % 4 < 2) {
+                // "Same" width (OW = W, the VAE's case): row ends masked instead of padded, split unevenly too.
+                pad[2] = r.nextInt(dw * (kw - 1) + 1);
+                pad[3] = dw * (kw - 1) - pad[2];
             }
             int oph = transposed ? r.nextInt(dh) : 0;
             int opw = transposed ? r.nextInt(dw) : 0;
