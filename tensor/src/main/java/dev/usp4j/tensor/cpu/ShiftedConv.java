@@ -7,6 +7,7 @@ import static dev.usp4j.tensor.cpu.KernelPath.LANES;
 
 import dev.usp4j.tensor.Conv2dSpec;
 import dev.usp4j.tensor.NDArray;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -345,22 +346,40 @@ final class ShiftedConv {
         int ow = g.size(3);
         int kh = gw.size(2);
         int kw = gw.size(3);
-        int wp = w + s.padLeft() + s.padRight();
+        int pl = s.padLeft();
+        int dw = s.dilationW();
         // One zero row below each padded plane: packing a plane's last segment (its rows plus the taps' halo) reads
-        // up to (kW−1)·dW steps past the padded rows. Those steps only ever meet zero columns of g', but they must
-        // be finite (0·NaN is NaN) and inside the plane.
+        // up to (kW−1)·dW steps past the padded rows. Those steps only ever meet zero columns of g' (or masked
+        // rows), but they must be finite (0·NaN is NaN) and inside the buffer.
         int hp = h + s.padTop() + s.padBottom() + 1;
-        if (ow + (kw - 1) * s.dilationW() > wp || oh + (kh - 1) * s.dilationH() > hp - 1) {
+        if (ow + (kw - 1) * dw > w + pl + s.padRight() || oh + (kh - 1) * s.dilationH() > hp - 1) {
             throw new IllegalStateException("conv weight grad: output gradient " + oh + "x" + ow
-                    + " does not fit the padded input " + (hp - 1) + "x" + wp);
+                    + " does not fit the padded input " + (hp - 1) + "x" + (w + pl + s.padRight()));
         }
+        // "Same" width (OW = W): the planes keep their width and g is read in place; for each tap column the rows
+        // of B (output pixels) whose window would cross a row end are zeroed, in one copy of packed B per column.
+        boolean same = sameWidth(pl, s.padRight(), kw, dw) && ow == w;
+        int wp = same ? w : w + pl + s.padRight();
+        int margin = same ? LANES : 0;
         int xPlane = hp * wp;
         int gPlane = oh * wp;
         float[][] buf = BUFFERS.get();
-        float[] xp = grow(buf, 0, (long) n * cin * xPlane);
-        float[] gp = grow(buf, 1, (long) n * cout * gPlane);
-        padInput(CpuStorage.of(x).floats(), x.offset(), n * cin, h, w, s.padTop(), s.padLeft(), hp, wp, xp, 0);
-        padGradient(CpuStorage.of(g).floats(), g.offset(), n * cout, oh, ow, wp, gp);
+        int end = margin + n * cin * xPlane;
+        float[] xp = grow(buf, 0, (long) end + TAIL);
+        Arrays.fill(xp, 0, margin, 0f);
+        padInput(CpuStorage.of(x).floats(), x.offset(), n * cin, h, w, s.padTop(), same ? 0 : pl, hp, wp, xp,
+                margin);
+        Arrays.fill(xp, end, end + TAIL, 0f);
+        float[] ga;
+        int gOff;
+        if (same) {
+            ga = CpuStorage.of(g).floats();
+            gOff = g.offset();
+        } else {
+            ga = grow(buf, 1, (long) n * cout * gPlane);
+            gOff = 0;
+            padGradient(CpuStorage.of(g).floats(), g.offset(), n * cout, oh, ow, wp, ga);
+        }
 
         int bands = Math.max(1, (gPlane + PackedGemm.KC - 1) / PackedGemm.KC);
         int rowsPerBand = (oh + bands - 1) / bands;
@@ -372,8 +391,8 @@ final class ShiftedConv {
         int coutPad = roundUp(cout, LANES);
         int partSize = taps * cinPad * coutPad;
         float[] sums = new float[parts * partSize];
-        Layout q = new Layout(xp, gp, cin, cout, oh, kh, kw, s.dilationH(), s.dilationW(), wp, xPlane, gPlane,
-                bands, rowsPerBand, cinPad, coutPad);
+        Layout q = new Layout(xp, margin - (same ? pl : 0), ga, gOff, same, pl, cin, cout, oh, kh, kw, s.dilationH(),
+                dw, wp, xPlane, gPlane, bands, rowsPerBand, cinPad, coutPad);
         Parallel.forRange(parts, 1, (p0, p1) -> {
             for (int part = p0; part < p1; part++) {
                 int first = (int) ((long) segments * part / parts);
@@ -399,9 +418,55 @@ final class ShiftedConv {
         }
     }
 
-    /** Sizes of one call: the padded operands and how K is cut into segments. */
-    private record Layout(float[] xp, float[] gp, int cin, int cout, int oh, int kh, int kw, int dh, int dw, int wp,
-                          int xPlane, int gPlane, int bands, int rowsPerBand, int cinPad, int coutPad) {
+    /**
+     * Sizes of one call: the padded input (its packing starts at xBase + the segment's first row), the (padded)
+     * output gradient at gOff, whether row ends are masked ("same" width, left padding pl), and how K is cut.
+     */
+    private record Layout(float[] xp, int xBase, float[] ga, int gOff, boolean same, int pl, int cin, int cout,
+                          int oh, int kh, int kw, int dh, int dw, int wp, int xPlane, int gPlane, int bands,
+                          int rowsPerBand, int cinPad, int coutPad) {
+    }
+
+    /** Per thread: the packed B of each tap column with its row-crossing rows zeroed ("same" width). */
+    private static final ThreadLocal<MemorySegment[]> COLUMN_B =
+            ThreadLocal.withInitial(() -> new MemorySegment[] {MemorySegment.NULL});
+
+    /**
+     * For each tap column j, packed B (kcB rows of whole NR-wide panels) with the rows of output pixels ox whose
+     * ox + j·dW − padLeft falls outside [0, W) zeroed; columns that need no zeroing share bPack.
+     */
+    private static MemorySegment[] columnVariants(Layout q, MemorySegment bPack, int kcB) {
+        int panels = roundUp(q.cout, NR) / NR;
+        long bytes = 4L * panels * NR * kcB;
+        MemorySegment[] holder = COLUMN_B.get();
+        if (holder[0].byteSize() < bytes * q.kw) {
+            holder[0] = Arena.ofAuto().allocate(bytes * q.kw, 64);
+        }
+        MemorySegment[] variants = new MemorySegment[q.kw];
+        FloatVector zero = FloatVector.zero(F);
+        for (int j = 0; j < q.kw; j++) {
+            int dx = j * q.dw - q.pl;
+            if (dx == 0) {
+                variants[j] = bPack;
+                continue;
+            }
+            MemorySegment v = holder[0].asSlice(j * bytes, bytes);
+            MemorySegment.copy(bPack, 0, v, 0, bytes);
+            for (int p = 0; p < kcB; p++) {
+                int ox = p % q.wp;
+                if (ox + dx >= 0 && ox + dx < q.wp) {
+                    continue;
+                }
+                for (int panel = 0; panel < panels; panel++) {
+                    long o = 4L * ((long) panel * kcB + p) * NR;
+                    for (int l = 0; l < NR; l += LANES) {
+                        zero.intoMemorySegment(v, o + 4L * l, ORDER);
+                    }
+                }
+            }
+            variants[j] = v;
+        }
+        return variants;
     }
 
     /** Adds segment {@code seg}'s product for every tap into sums[base + (tap·cinPad + c)·coutPad + co]. */
@@ -414,17 +479,21 @@ final class ShiftedConv {
         GemmWorkspace ws = GemmWorkspace.get();
         MemorySegment aPack = ws.a((long) q.cinPad * kcA);
         MemorySegment bPack = ws.b((long) roundUp(q.cout, NR) * kcB);
-        GemmPacking.packA(q.xp, (img * q.cin * q.xPlane) + r0 * q.wp, q.xPlane, 1, q.cin, kcA, aPack);
-        GemmPacking.packB(q.gp, (img * q.cout * q.gPlane) + r0 * q.wp, 1, q.gPlane, kcB, q.cout, bPack);
+        // In "same" mode packed A starts padLeft steps before the segment (xBase), so tap (i, j) reads from step
+        // i·dH·W + j·dW: pixel ox's column ox + j·dW − padLeft.
+        GemmPacking.packA(q.xp, q.xBase + img * q.cin * q.xPlane + r0 * q.wp, q.xPlane, 1, q.cin, kcA, aPack);
+        GemmPacking.packB(q.ga, q.gOff + img * q.cout * q.gPlane + r0 * q.wp, 1, q.gPlane, kcB, q.cout, bPack);
+        MemorySegment[] columnB = q.same ? columnVariants(q, bPack, kcB) : null;
         for (int i = 0; i < q.kh; i++) {
             for (int j = 0; j < q.kw; j++) {
                 int tap = i * q.kw + j;
                 long shift = 4L * MR * (i * q.dh * q.wp + j * q.dw);
+                MemorySegment b = columnB == null ? bPack : columnB[j];
                 for (int jr = 0; jr < q.cout; jr += NR) {
                     int vectors = (Math.min(NR, q.cout - jr) + LANES - 1) / LANES;
                     long bo = 4L * jr * kcB;
                     for (int ir = 0; ir < q.cin; ir += MR) {
-                        PackedGemm.tile(vectors, kcB, aPack, 4L * ir * kcA + shift, bPack, bo, sums,
+                        PackedGemm.tile(vectors, kcB, aPack, 4L * ir * kcA + shift, b, bo, sums,
                                 base + (tap * q.cinPad + ir) * q.coutPad + jr, q.coutPad, GemmKernel.ADD);
                     }
                 }

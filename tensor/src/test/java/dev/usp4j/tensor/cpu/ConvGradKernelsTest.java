@@ -143,7 +143,8 @@ class ConvGradKernelsTest {
     /**
      * Stride-1, one-group weight gradients ({@link ShiftedConv}) at sizes its blocking cares about: channels
      * past one MR panel and Cout past one NR panel (and not multiples of either), planes of several K segments,
-     * dilation, asymmetric padding, and transposed convolutions with output padding below the dilation.
+     * dilation, asymmetric padding, "same" width (row ends masked), and transposed convolutions with output
+     * padding below the dilation.
      */
     @Test
     void shiftedWeightGradMatchesDefinition() {
@@ -161,8 +162,14 @@ class ConvGradKernelsTest {
             int w = kw * dw + r.nextInt(t % 4 == 3 ? 40 : 12);
             int oph = transposed ? r.nextInt(dh) : 0;
             int opw = transposed ? r.nextInt(dw) : 0;
-            Conv2dSpec s = new Conv2dSpec(1, 1, r.nextInt(3), r.nextInt(3), r.nextInt(3), r.nextInt(3), dh, dw, 1,
-                    oph, opw);
+            int pl = r.nextInt(3);
+            int pr = r.nextInt(3);
+            if (t % 2 == 0) {
+                // "Same" width (OW = W): row ends masked in packed B instead of padded columns.
+                pl = r.nextInt(dw * (kw - 1) + 1);
+                pr = dw * (kw - 1) - pl;
+            }
+            Conv2dSpec s = new Conv2dSpec(1, 1, r.nextInt(3), r.nextInt(3), pl, pr, dh, dw, 1, oph, opw);
             int n = 1 + r.nextInt(3);
             NDArray x = NDArray.randn(gen, n, cin, h, w);
             NDArray w4 = NDArray.randn(gen, transposed ? new int[] {cin, cout, kh, kw}
