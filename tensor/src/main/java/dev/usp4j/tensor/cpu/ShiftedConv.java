@@ -21,8 +21,11 @@ import jdk.incubator.vector.VectorMask;
  *
  * <p>On that grid output pixel p = oy·W' + ox reads padded pixel p + off(i, j), off = i·dH·W' + j·dW, for tap
  * (i, j): every tap is the same operand read from a shifted start, and the pixels that wrap into the next row land
- * in the W' − OW padded output columns, which are computed and dropped (the price of the method: K or N grows by
- * W'/OW, 25% on 8×8 latents with padding 1, 6% at 32×32).
+ * in the W' − OW padded output columns, which are computed and dropped (K or N grows by W'/OW, 25% on 8×8 latents
+ * with padding 1). For "same"-width convolutions (padLeft + padRight = the kernel's dilated extent, OW = W, the
+ * VAE's 3×3 with padding 1) the planes keep width W instead: off = i·dH·W + j·dW − padLeft, and the reads that
+ * would cross a row end are zeroed while packing (lane masks in the forward's B rows, zeroed rows of B per tap
+ * column in the weight gradient), so no column is wasted.
  *
  * <ul>
  *   <li>Forward: C [Cout, pixels] = W [Cout, (tap, Cin)] · X [(tap, Cin), pixels], X(tap·Cin + c, p) =
