@@ -133,12 +133,14 @@ final class AttentionKernels {
         int d = q.size(3);
         int nk = k.size(2);
         int dv = v.size(3);
-        for (NDArray g : new NDArray[] {gradQ, gradK, gradV}) {
-            if (g != null) {
-                CopyKernels.fill(g, 0);
-            }
-        }
         if (units == 0 || nq == 0 || nk == 0) {
+            // Nothing flows back: zero gradients (otherwise every element is written below: dQ by each query
+            // block, dK and dV overwritten by the first block and accumulated by the rest).
+            for (NDArray g : new NDArray[] {gradQ, gradK, gradV}) {
+                if (g != null) {
+                    CopyKernels.fill(g, 0);
+                }
+            }
             return;
         }
         Heads qh = Heads.of(q);
