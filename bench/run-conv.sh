@@ -9,14 +9,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 THREADS=${THREADS:-2}
 SHAPES=${SHAPES:-"64,32,32,32,32;64,64,8,8,64;64,64,16,16,64;64,64,32,32,64"}
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-if [ ! -x "$JAVA_HOME/bin/java" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q '"25'; then
-    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-if [ -z "${SKIP_BUILD:-}" ]; then
-    mvn -B -q -DskipTests package
-fi
-read -r -a JVM_FLAGS <<< "$(sed -n 's/^USP4J_JVM_FLAGS="\(.*\)"$/\1/p' usp)"
+source bench/setup.sh  # Java 25, the build, JVM_FLAGS
 OUT=$(mktemp -d /tmp/conv-bench.XXXXXX)
 echo "raw results in $OUT" >&2
 

@@ -7,13 +7,7 @@ ROUNDS=${1:-2}
 MODEL=${2:-DiT-XL/2}
 BATCH=${3:-1}
 THREADS=${THREADS:-2}
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-if [ ! -x "$JAVA_HOME/bin/java" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q '"25'; then
-    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-if [ -z "${SKIP_BUILD:-}" ]; then
-    mvn -B -q -DskipTests package
-fi
+source bench/setup.sh  # Java 25, the build, JVM_FLAGS
 java_run() {
     "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xmx8g -cp "bench/target/classes:bench/target/lib/*" \
         dev.usp4j.bench.DiTForwardBench model="$MODEL" batch="$BATCH" threads="$THREADS" 2>&1 | grep -v WARNING

@@ -5,14 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-if [ ! -x "$JAVA_HOME/bin/java" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q '"25'; then
-    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
 SHAPES=${SHAPES:-512,1024,2048,4096x384x1536,4096x1536x384,256x768x3072,64x256x64x256}
-if [ -z "${SKIP_BUILD:-}" ]; then
-    mvn -B -q -DskipTests package
-fi
+source bench/setup.sh  # Java 25, the build, JVM_FLAGS
 OUT=$(mktemp -d /tmp/gemm-bench.XXXXXX)
 echo "raw results in $OUT" >&2
 

@@ -20,15 +20,7 @@ ITERS=${ITERS:-8}
 WARMUP=${WARMUP:-4}
 PEAK=${PEAK:-320}
 ONLY=${ONLY:-"dit8 dit16 mae8 mae16 vae"}
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-if [ ! -x "$JAVA_HOME/bin/java" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q '"25'; then
-    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-if [ -z "${SKIP_BUILD:-}" ]; then
-    mvn -B -q -DskipTests package
-fi
-# The JVM flags ./usp trains with (kept in one place: the launcher's USP4J_JVM_FLAGS line).
-read -r -a JVM_FLAGS <<< "$(sed -n 's/^USP4J_JVM_FLAGS="\(.*\)"$/\1/p' usp)"
+source bench/setup.sh  # Java 25, the build, JVM_FLAGS
 OUT=$(mktemp -d /tmp/train-steps.XXXXXX)
 echo "raw results in $OUT" >&2
 

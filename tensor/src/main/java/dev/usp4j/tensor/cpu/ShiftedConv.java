@@ -107,19 +107,30 @@ final class ShiftedConv {
     static void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec s, NDArray out) {
         int cout = w.size(0);
         int cin = x.size(1);
+        float[] wr = tapMajor(w, cout, cin, false);
+        forward(x, wr, cout, w.size(2), w.size(3), s.padTop(), s.padBottom(), s.padLeft(), s.padRight(),
+                s.dilationH(), s.dilationW(), bias, out);
+    }
+
+    /**
+     * The forward's weight [Cout, (tap, Cin)] row-major, in this thread's buffer: from a conv2d weight
+     * [Cout, Cin, kH, kW], or ({@code transposed}) from a conv_transpose2d weight [Cin, Cout, kH, kW] with the taps
+     * flipped in both spatial dims.
+     */
+    private static float[] tapMajor(NDArray w, int cout, int cin, boolean transposed) {
         int taps = w.size(2) * w.size(3);
         float[] wa = CpuStorage.of(w).floats();
         int wo = w.offset();
         float[] wr = grow(BUFFERS.get(), 2, (long) cout * taps * cin);
         for (int co = 0; co < cout; co++) {
             for (int c = 0; c < cin; c++) {
+                int from = wo + (transposed ? c * cout + co : co * cin + c) * taps;
                 for (int tap = 0; tap < taps; tap++) {
-                    wr[(co * taps + tap) * cin + c] = wa[wo + (co * cin + c) * taps + tap];
+                    wr[(co * taps + tap) * cin + c] = wa[from + (transposed ? taps - 1 - tap : tap)];
                 }
             }
         }
-        forward(x, wr, cout, w.size(2), w.size(3), s.padTop(), s.padBottom(), s.padLeft(), s.padRight(),
-                s.dilationH(), s.dilationW(), bias, out);
+        return wr;
     }
 
     /**
@@ -132,17 +143,7 @@ final class ShiftedConv {
         int cout = w.size(1);
         int kh = w.size(2);
         int kw = w.size(3);
-        int taps = kh * kw;
-        float[] wa = CpuStorage.of(w).floats();
-        int wo = w.offset();
-        float[] wr = grow(BUFFERS.get(), 2, (long) cout * taps * cin);
-        for (int co = 0; co < cout; co++) {
-            for (int c = 0; c < cin; c++) {
-                for (int tap = 0; tap < taps; tap++) {
-                    wr[(co * taps + tap) * cin + c] = wa[wo + (c * cout + co) * taps + (taps - 1 - tap)];
-                }
-            }
-        }
+        float[] wr = tapMajor(w, cout, cin, true);
         int eh = s.dilationH() * (kh - 1);
         int ew = s.dilationW() * (kw - 1);
         forward(x, wr, cout, kh, kw, eh - s.padTop(), eh - s.padBottom() + s.outputPaddingH(), ew - s.padLeft(),
