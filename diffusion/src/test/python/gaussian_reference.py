@@ -64,10 +64,10 @@ DT = [torch.float32]
 
 def extract(arr, t, shape):
     """A float64 array indexed by t, cast to float32, broadcast to shape (the original's _extract_into_tensor)."""
-    res = torch.from_numpy(arr)[t].to(DT[0])
+    res = torch.from_numpy(arr)[t.cpu()].to(device=t.device, dtype=DT[0])
     while res.dim() < len(shape):
         res = res[..., None]
-    return res + torch.zeros(shape, dtype=DT[0])
+    return res + torch.zeros(shape, dtype=DT[0], device=t.device)
 
 
 def mean_flat(x):
@@ -138,7 +138,7 @@ class Diffusion:
 
     def wrap(self, model):
         def wrapped(x, t):
-            mapped = torch.tensor(self.timestep_map, dtype=t.dtype)[t]
+            mapped = torch.tensor(self.timestep_map, dtype=t.dtype)[t.cpu()].to(t.device)
             self.calls.append(mapped)
             return model(x, mapped)
         return wrapped

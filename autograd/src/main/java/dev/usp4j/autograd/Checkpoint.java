@@ -1,5 +1,6 @@
 package dev.usp4j.autograd;
 
+import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.util.function.Function;
@@ -69,7 +70,7 @@ public final class Checkpoint {
             NDArray[] grads = new NDArray[saved.length];
             for (int i = 0; i < saved.length; i++) {
                 if (c.needs(i)) {
-                    grads[i] = fresh[i].grad() != null ? fresh[i].grad() : NDArray.zeros(saved[i].shape());
+                    grads[i] = fresh[i].grad() != null ? fresh[i].grad() : NDArray.zeros(DType.F32, saved[i].device(), saved[i].shape());
                 }
             }
             return grads;

@@ -1,5 +1,7 @@
 package dev.usp4j.autograd;
 
+import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.Shape;
 import dev.usp4j.tensor.Storage;
@@ -88,7 +90,7 @@ final class Engine {
                 }
                 for (int i = 0; i < grads.length; i++) {
                     if (grads[i] == null) {
-                        grads[i] = NDArray.zeros(node.outputShapes[i]);
+                        grads[i] = NDArray.zeros(DType.F32, deviceOf(grads), node.outputShapes[i]);
                     }
                     if (node.retained != null && node.retained[i] != null) {
                         node.retained[i].setRetainedGrad(grads[i]);
@@ -190,5 +192,15 @@ final class Engine {
         }
         java.util.Collections.reverse(post);
         return post;
+    }
+
+    /** The device of the gradients a node received (where its missing ones are made). */
+    private static Device deviceOf(NDArray[] grads) {
+        for (NDArray g : grads) {
+            if (g != null) {
+                return g.device();
+            }
+        }
+        return Device.CPU;
     }
 }

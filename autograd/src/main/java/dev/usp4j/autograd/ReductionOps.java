@@ -68,7 +68,7 @@ final class ReductionOps {
     /** The array reversed along {@code dim} (torch.flip of one dim), built from index_select. */
     static NDArray flip(NDArray a, int dim) {
         int n = a.size(dim);
-        return n <= 1 ? a : a.indexSelect(dim, NDArray.arange(n - 1, -1, -1));
+        return n <= 1 ? a : a.indexSelect(dim, NDArray.arange(n - 1, -1, -1).to(a.device()));
     }
 
     /** Σ over j ≥ i along {@code dim}: the gradient of cumsum. */
@@ -113,7 +113,7 @@ final class ReductionOps {
                 return new NDArray[] {g};
             }
             if (x.numel() == 0) {
-                return new NDArray[] {NDArray.zeros(shape)};
+                return new NDArray[] {NDArray.zeros(DType.F32, g.device(), shape)};
             }
             return new NDArray[] {g.mul(productOfOthers(f32(x), r))};
         }, x);
@@ -166,11 +166,11 @@ final class ReductionOps {
     private static NDArray exclusiveProducts(NDArray x, int dim) {
         int n = x.size(dim);
         if (n == 1) {
-            return NDArray.ones(x.shape());
+            return x.fullLike(1);
         }
         int[] oneShape = x.shape();
         oneShape[dim] = 1;
-        NDArray ones = NDArray.ones(oneShape);
+        NDArray ones = NDArray.full(x.dtype(), x.device(), 1, oneShape);
         NDArray before = NDArray.cat(List.of(ones, x.narrow(dim, 0, n - 1)), dim).cumprod(dim);
         NDArray after = flip(NDArray.cat(List.of(ones, flip(x.narrow(dim, 1, n - 1), dim)), dim).cumprod(dim), dim);
         return before.mul(after);
@@ -230,7 +230,7 @@ final class ReductionOps {
             }
             NDArray g = keepdim ? c.g() : c.g().unsqueeze(d);
             NDArray i = keepdim ? idx : idx.unsqueeze(d);
-            return new NDArray[] {NDArray.zeros(shape).scatterAddInPlace(d, i, f32(g))};
+            return new NDArray[] {NDArray.zeros(DType.F32, g.device(), shape).scatterAddInPlace(d, i, f32(g))};
         }, idx);
         return new TensorValuesIndices(values, idx);
     }
@@ -323,11 +323,11 @@ final class ReductionOps {
         int n = x.size(d);
         int[] oneShape = x.shape();
         oneShape[d] = 1;
-        NDArray shifted = NDArray.cat(List.of(NDArray.ones(oneShape), out.narrow(d, 0, n - 1)), d);
+        NDArray shifted = NDArray.cat(List.of(NDArray.full(out.dtype(), out.device(), 1, oneShape), out.narrow(d, 0, n - 1)), d);
         NDArray prefix = shifted.maskedFill(firstZero.logicalNot(), 0).sum(one(d), true);
         NDArray atZero = x.maskedFill(between.logicalNot(), 1).cumprod(d).mul(g.maskedFill(zeros.ne(1), 0))
                 .sum(one(d), true).mul(prefix);
-        NDArray late = NDArray.where(firstZero, atZero, NDArray.scalar(0));
+        NDArray late = NDArray.where(firstZero, atZero, NDArray.scalar(0).to(atZero.device()));
         return NDArray.where(beforeFirst, early, late);
     }
 

@@ -270,7 +270,7 @@ public final class Tensor {
                         + " one-element output, this one has shape " + Shape.str(data.shape())
                         + "; pass backward(gradient) with a gradient of that shape, or reduce it (sum, mean) first");
             }
-            gradient = NDArray.ones(data.shape());
+            gradient = data.fullLike(1).to(DType.F32);
         } else if (!java.util.Arrays.equals(gradient.shape(), data.shape())) {
             throw new IllegalArgumentException("backward: gradient of shape " + Shape.str(gradient.shape())
                     + " does not match the output's shape " + Shape.str(data.shape()));

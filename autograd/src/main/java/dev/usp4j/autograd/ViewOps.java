@@ -45,7 +45,7 @@ final class ViewOps {
     static Tensor narrow(Tensor a, int dim, int start, int length) {
         int[] shape = a.shape();
         return Graph.record("narrow", a.data().narrow(dim, start, length), a, c -> {
-            NDArray g = NDArray.zeros(shape);
+            NDArray g = NDArray.zeros(DType.F32, c.g().device(), shape);
             g.narrow(dim, start, length).copyFrom(c.g());
             return new NDArray[] {g};
         });
@@ -54,7 +54,7 @@ final class ViewOps {
     static Tensor slice(Tensor a, int dim, int start, int end, int step) {
         int[] shape = a.shape();
         return Graph.record("slice", a.data().slice(dim, start, end, step), a, c -> {
-            NDArray g = NDArray.zeros(shape);
+            NDArray g = NDArray.zeros(DType.F32, c.g().device(), shape);
             g.slice(dim, start, end, step).copyFrom(c.g());
             return new NDArray[] {g};
         });
@@ -63,7 +63,7 @@ final class ViewOps {
     static Tensor select(Tensor a, int dim, int index) {
         int[] shape = a.shape();
         return Graph.record("select", a.data().select(dim, index), a, c -> {
-            NDArray g = NDArray.zeros(shape);
+            NDArray g = NDArray.zeros(DType.F32, c.g().device(), shape);
             g.select(dim, index).copyFrom(c.g());
             return new NDArray[] {g};
         });

@@ -12,7 +12,10 @@ import dev.usp4j.nn.vae.DiagonalGaussian;
 import dev.usp4j.nn.vae.VaeConfigs;
 import dev.usp4j.nn.vit.MaeConfig;
 import dev.usp4j.nn.vit.MaskedAutoencoderViT;
+import dev.usp4j.tensor.Backends;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.cuda.CudaBackend;
 import dev.usp4j.tensor.cpu.Parallel;
 import dev.usp4j.tensor.random.Generator;
 import dev.usp4j.usp.Models;
@@ -40,7 +43,8 @@ import java.util.function.Supplier;
  * </ul>
  * Usage: {@code java --add-modules jdk.incubator.vector -cp "bench/target/classes:bench/target/lib/*"
  * dev.usp4j.bench.TrainStepBench net=vae|dit|mae [model=NAME] [batch=64] [side=8] [warmup=3] [iters=10]
- * [threads=N]}; {@code side} is the latents' side for dit and mae.
+ * [threads=N] [device=cpu|cuda]}; {@code side} is the latents' side for dit and mae. On {@code device=cuda} the
+ * model and data live on the GPU and each phase ends with a device synchronisation before its clock reads.
  */
 public final class TrainStepBench {
     private TrainStepBench() {
@@ -58,6 +62,7 @@ public final class TrainStepBench {
         int warmup = 3;
         int iters = 10;
         boolean verbose = false;
+        Device device = Device.CPU;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -69,15 +74,16 @@ public final class TrainStepBench {
                 case "iters" -> iters = Integer.parseInt(kv[1]);
                 case "threads" -> Parallel.setThreads(Integer.parseInt(kv[1]));
                 case "verbose" -> verbose = Boolean.parseBoolean(kv[1]);
+                case "device" -> device = Device.parse(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument '" + a
-                        + "' (net=, model=, batch=, side=, warmup=, iters=, threads=, verbose=)");
+                        + "' (net=, model=, batch=, side=, warmup=, iters=, threads=, verbose=, device=)");
             }
         }
         Generator gen = new Generator(1234);
         Net n = switch (net) {
-            case "vae" -> vae(model == null ? "VAE-f4-small" : model, batch, gen);
-            case "dit" -> dit(model == null ? "DiT-Ti/2" : model, batch, side, gen);
-            case "mae" -> mae(model == null ? "MAE-ViT-T/2" : model, batch, side, gen);
+            case "vae" -> vae(model == null ? "VAE-f4-small" : model, batch, gen, device);
+            case "dit" -> dit(model == null ? "DiT-Ti/2" : model, batch, side, gen, device);
+            case "mae" -> mae(model == null ? "MAE-ViT-T/2" : model, batch, side, gen, device);
             default -> throw new IllegalArgumentException("net must be vae, dit or mae, got '" + net + "'");
         };
         long params = n.module().parameters().stream().mapToLong(p -> p.data().numel()).sum();
@@ -94,28 +100,41 @@ public final class TrainStepBench {
             long b = System.nanoTime();
             opt.zeroGrad();
             loss.backward();
-            long c = System.nanoTime();
+            if (!device.equals(Device.CPU)) {
+                loss.data().toFloatArray(); // waits for the GPU (the default stream runs in order)
+            }
+            long c2 = System.nanoTime();
             opt.step();
+            if (!device.equals(Device.CPU)) {
+                loss.data().add(0).toFloatArray();
+            }
             long d = System.nanoTime();
             if (verbose) {
                 System.out.printf(Locale.ROOT, "  step %d: forward %.1f ms, backward %.1f ms, update %.1f ms%n", i,
-                        (b - a) / 1e6, (c - b) / 1e6, (d - c) / 1e6);
+                        (b - a) / 1e6, (c2 - b) / 1e6, (d - c2) / 1e6);
             }
             if (i >= 0) {
-                t[i] = new double[] {(b - a) / 1e6, (c - b) / 1e6, (d - c) / 1e6};
+                t[i] = new double[] {(b - a) / 1e6, (c2 - b) / 1e6, (d - c2) / 1e6};
             }
         }
         System.out.printf(Locale.ROOT, "usp4j %s %s batch %d (%,d parameters, %d threads): median ms forward %.1f,"
                         + " backward %.1f, update %.1f, step %.1f; peak RSS %.0f MiB; peak heap %.0f MiB%n", net,
                 model == null ? "default" : model, batch, params, Parallel.threads(), median(t, 0), median(t, 1),
                 median(t, 2), medianSum(t), peakRssKib() / 1024.0, peakHeapBytes() / 1048576.0);
+        if (Backends.of(device) instanceof CudaBackend cb) {
+            System.out.printf(Locale.ROOT, "usp4j %s on %s: %.1f images/s; peak device memory %.0f MiB; %d driver"
+                            + " allocations, %d collections; host fallbacks %s%n", net, cb.describe(),
+                    batch / (medianSum(t) / 1e3), cb.peakBytes() / 1048576.0, cb.driverAllocations(),
+                    cb.collections(), cb.hostFallbacks());
+        }
     }
 
-    private static Net vae(String name, int batch, Generator gen) {
+    private static Net vae(String name, int batch, Generator gen, Device device) {
         AutoencoderKL vae = new AutoencoderKL(VaeConfigs.named(name));
+        vae.to(device);
         int c = vae.config().inChannels();
         int s = vae.config().sampleSize();
-        NDArray x = NDArray.rand(gen, batch, c, s, s).mul(2f).sub(1f);
+        NDArray x = NDArray.rand(gen, batch, c, s, s).mul(2f).sub(1f).to(device);
         return new Net(vae, () -> {
             Tensor xt = Tensor.of(x);
             DiagonalGaussian q = vae.encode(xt);
@@ -125,23 +144,25 @@ public final class TrainStepBench {
         });
     }
 
-    private static Net dit(String name, int batch, int side, Generator gen) {
+    private static Net dit(String name, int batch, int side, Generator gen, Device device) {
         String[] parts = name.split("-", 2);
         DiT dit = Models.generative(parts[0].equals("SiT"), parts[1], false, new int[] {4, side, side}, 10);
         SpacedDiffusion diffusion = Diffusions.create("", "linear", false, false, false, dit.config().learnSigma(),
                 false, 1000);
-        NDArray x = NDArray.randn(gen, batch, 4, side, side);
-        NDArray y = NDArray.randint(gen, 0, 10, batch);
+        dit.to(device);
+        NDArray x = NDArray.randn(gen, batch, 4, side, side).to(device);
+        NDArray y = NDArray.randint(gen, 0, 10, batch).to(device);
         return new Net(dit, () -> {
-            NDArray t = NDArray.randint(gen, 0, 1000, batch);
+            NDArray t = NDArray.randint(gen, 0, 1000, batch).to(device);
             return diffusion.trainingLosses((xt, ts) -> dit.forward(xt, ts, y), x, t, gen).loss().mean();
         });
     }
 
-    private static Net mae(String name, int batch, int side, Generator gen) {
+    private static Net mae(String name, int batch, int side, Generator gen, Device device) {
         MaeConfig cfg = Models.mae(name, new int[] {4, side, side});
         MaskedAutoencoderViT mae = new MaskedAutoencoderViT(cfg, gen);
-        NDArray x = NDArray.randn(gen, batch, 4, side, side);
+        mae.to(device);
+        NDArray x = NDArray.randn(gen, batch, 4, side, side).to(device);
         return new Net(mae, () -> mae.forward(Tensor.of(x), 0.75, gen).loss());
     }
 
@@ -161,9 +182,13 @@ public final class TrainStepBench {
 
     /** Sum of the heap pools' peak usage since start. */
     private static long peakHeapBytes() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP)
-                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        try {
+            return ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(p -> p.getType() == MemoryType.HEAP)
+                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        } catch (LinkageError e) {
+            return -1;  // a runtime without java.management (the GPU machines' carried one)
+        }
     }
 
     private static double median(double[][] t, int col) {

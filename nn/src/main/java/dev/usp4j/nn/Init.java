@@ -38,12 +38,12 @@ public final class Init {
 
     /** U(low, high). */
     public static Tensor uniform(Tensor t, double low, double high, Generator gen) {
-        return fill(t, NDArray.rand(gen, t.shape()).mul(high - low).add(low));
+        return fill(t, NDArray.rand(gen, t.data().device(), t.shape()).mul(high - low).add(low));
     }
 
     /** N(mean, std²). */
     public static Tensor normal(Tensor t, double mean, double std, Generator gen) {
-        return fill(t, NDArray.randn(gen, t.shape()).mul(std).add(mean));
+        return fill(t, NDArray.randn(gen, t.data().device(), t.shape()).mul(std).add(mean));
     }
 
     /**
@@ -53,7 +53,7 @@ public final class Init {
     public static Tensor truncNormal(Tensor t, double mean, double std, double a, double b, Generator gen) {
         double lo = normCdf((a - mean) / std);
         double hi = normCdf((b - mean) / std);
-        NDArray u = NDArray.rand(gen, t.shape()).mul(2 * (hi - lo)).add(2 * lo - 1);
+        NDArray u = NDArray.rand(gen, t.data().device(), t.shape()).mul(2 * (hi - lo)).add(2 * lo - 1);
         // erfinv(u)·√2·std + mean, clamped to [a, b] against rounding.
         NDArray z = erfinv(u).mul(std * Math.sqrt(2)).add(mean).clamp(a, b);
         return fill(t, z);
@@ -153,6 +153,6 @@ public final class Init {
             }
             v[i] = (float) (p * v[i]);
         }
-        return NDArray.of(v, x.shape());
+        return NDArray.of(v, x.shape()).to(x.device());
     }
 }

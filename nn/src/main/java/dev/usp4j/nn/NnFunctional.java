@@ -74,7 +74,7 @@ public final class NnFunctional {
         }
         DType t = x.dtype().isFloating() ? x.dtype() : DType.F32;
         NDArray scaled = p == 1 ? NDArray.zeros(t, x.shape())
-                : NDArray.bernoulli(gen, 1 - p, x.shape()).to(t).mulInPlace(1 / (1 - p));
+                : NDArray.bernoulli(gen, 1 - p, x.device(), x.shape()).to(t).mulInPlace(1 / (1 - p));
         return x.mul(Tensor.of(scaled));
     }
 }

@@ -90,8 +90,9 @@ public final class SinCosEmbeddings {
         int n = t.size(0);
         int half = dim / 2;
         double[] ts = new double[n];
+        NDArray host = t.to(dev.usp4j.tensor.Device.CPU);  // one transfer, not one per element
         for (int i = 0; i < n; i++) {
-            ts[i] = t.get(i);
+            ts[i] = host.get(i);
         }
         float[] out = new float[n * dim];
         for (int i = 0; i < half; i++) {
@@ -102,6 +103,6 @@ public final class SinCosEmbeddings {
                 out[r * dim + half + i] = (float) StrictMath.sin(a);
             }
         }
-        return NDArray.of(out, n, dim);
+        return NDArray.of(out, n, dim).to(t.device());
     }
 }

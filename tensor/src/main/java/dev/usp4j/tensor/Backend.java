@@ -242,6 +242,19 @@ public interface Backend {
      */
     void padBackward(NDArray gradOut, int[] pads, PadMode mode, NDArray gradIn);
 
+    // ---- optimiser ------------------------------------------------------------------------------------------
+
+    /**
+     * One fused AdamW update in place over contiguous F32 {@code param}, {@code grad}, {@code expAvg} and
+     * {@code expAvgSq} of one size, torch's rule with its Python-side scalars: p ·= keep (when {@code decay}),
+     * m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², p += negStepSize · m / (√v / bias2Sqrt + eps). Returns false
+     * when this backend has no fused kernel; the optimiser then composes the update from elementwise ops.
+     */
+    default boolean adamw(NDArray param, NDArray grad, NDArray expAvg, NDArray expAvgSq, boolean decay, float keep,
+                          float beta1, float beta2, float bias2Sqrt, float eps, float negStepSize) {
+        return false;
+    }
+
     // ---- indexing and sorting ------------------------------------------------------------------------------
 
     /** out = x selected along dim by a 1-D index (I32 or I64, validated in range by the caller). */

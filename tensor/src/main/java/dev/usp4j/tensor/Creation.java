@@ -104,7 +104,13 @@ final class Creation {
     }
 
     static NDArray random(Generator gen, Distribution dist, double a, double b, DType dtype, int... shape) {
-        NDArray out = empty(dtype, Device.CPU, shape);
+        return random(gen, dist, a, b, dtype, Device.CPU, shape);
+    }
+
+    /** Draws on {@code device} from the same stream position a CPU draw would use: the same numbers anywhere. */
+    static NDArray random(Generator gen, Distribution dist, double a, double b, DType dtype, Device device,
+                          int... shape) {
+        NDArray out = output(dtype, device, shape);
         long first = gen.reserve(out.numel());
         out.backend().random(dist, a, b, gen.seed(), first, out);
         return out;

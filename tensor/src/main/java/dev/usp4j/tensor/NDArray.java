@@ -160,6 +160,16 @@ public final class NDArray {
         return Creation.full(dtype, 0, shape);
     }
 
+    /** Zeros of {@code dtype} on {@code device}. */
+    public static NDArray zeros(DType dtype, Device device, int... shape) {
+        return Creation.empty(dtype, device, shape);
+    }
+
+    /** Filled with {@code value}, on {@code device}. */
+    public static NDArray full(DType dtype, Device device, double value, int... shape) {
+        return Creation.full(dtype, device, value, shape);
+    }
+
     /** F32 ones. */
     public static NDArray ones(int... shape) {
         return Creation.full(DType.F32, 1, shape);
@@ -248,6 +258,11 @@ public final class NDArray {
         return Creation.random(gen, dev.usp4j.tensor.random.Distribution.UNIFORM, 0, 1, DType.F32, shape);
     }
 
+    /** F32 uniform on [0, 1) from {@code gen}'s Philox stream, made on {@code device} (the CPU's numbers). */
+    public static NDArray rand(Generator gen, Device device, int... shape) {
+        return Creation.random(gen, dev.usp4j.tensor.random.Distribution.UNIFORM, 0, 1, DType.F32, device, shape);
+    }
+
     /** F32 uniform on [0, 1) from the default generator. */
     public static NDArray rand(int... shape) {
         return rand(Generator.defaultGenerator(), shape);
@@ -256,6 +271,11 @@ public final class NDArray {
     /** F32 standard normal from {@code gen}'s Philox stream. */
     public static NDArray randn(Generator gen, int... shape) {
         return Creation.random(gen, dev.usp4j.tensor.random.Distribution.NORMAL, 0, 1, DType.F32, shape);
+    }
+
+    /** F32 standard normal from {@code gen}'s Philox stream, made on {@code device} (the CPU's numbers). */
+    public static NDArray randn(Generator gen, Device device, int... shape) {
+        return Creation.random(gen, dev.usp4j.tensor.random.Distribution.NORMAL, 0, 1, DType.F32, device, shape);
     }
 
     /** F32 standard normal from the default generator. */
@@ -276,6 +296,11 @@ public final class NDArray {
     /** BOOL array, true with probability p. */
     public static NDArray bernoulli(Generator gen, double p, int... shape) {
         return Creation.random(gen, dev.usp4j.tensor.random.Distribution.BERNOULLI, p, 0, DType.BOOL, shape);
+    }
+
+    /** BOOL true with probability p, made on {@code device} (the CPU's numbers). */
+    public static NDArray bernoulli(Generator gen, double p, Device device, int... shape) {
+        return Creation.random(gen, dev.usp4j.tensor.random.Distribution.BERNOULLI, p, 0, DType.BOOL, device, shape);
     }
 
     // ---- conversion and element access ----------------------------------------------------------------

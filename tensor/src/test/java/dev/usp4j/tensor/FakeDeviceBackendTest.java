@@ -6,93 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.usp4j.tensor.cpu.CpuStorage;
 import dev.usp4j.tensor.random.Generator;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The backend seam: a second device registered through {@link Backends#register} receives every op of arrays on
- * it, data moves only through fromHost/toHost, and mixing devices fails with a clear message. The fake device
- * keeps its data in its own storage type and computes by delegating to the CPU kernels.
+ * it, data moves only through fromHost/toHost, and mixing devices fails with a clear message. The device is the
+ * {@link EmulatedDevice}: its own storage type, the CPU kernels behind it.
  */
 class FakeDeviceBackendTest {
-    static final Device FAKE = Device.cuda(7);
-    static final AtomicInteger CALLS = new AtomicInteger();
-
-    /** Storage of the fake device: a CPU storage it does not let CPU kernels see directly. */
-    record FakeStorage(Storage inner) implements Storage {
-        public DType dtype() {
-            return inner.dtype();
-        }
-
-        public Device device() {
-            return FAKE;
-        }
-
-        public int size() {
-            return inner.size();
-        }
-
-        public int version() {
-            return inner.version();
-        }
-
-        public void bumpVersion() {
-            inner.bumpVersion();
-        }
-    }
-
-    private static Storage copyOf(Storage s) {
-        NDArray src = NDArray.of(s, s.size());
-        NDArray dst = NDArray.of(CpuStorage.allocate(s.dtype(), s.size()), s.size());
-        Backends.cpu().copy(src, dst);
-        return dst.storage();
-    }
-
-    private static Object unwrap(Object arg) {
-        if (arg instanceof NDArray a) {
-            if (!(a.storage() instanceof FakeStorage fs)) {
-                throw new IllegalStateException("fake device received an array on " + a.device());
-            }
-            return NDArray.of(fs.inner(), a.shape(), a.strides(), a.offset());
-        }
-        return arg;
-    }
+    static final Device FAKE = EmulatedDevice.DEVICE;
 
     @BeforeAll
     static void register() {
-        Backend cpu = Backends.cpu();
-        Backend fake = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                (proxy, method, args) -> {
-                    CALLS.incrementAndGet();
-                    switch (method.getName()) {
-                        case "device":
-                            return FAKE;
-                        case "allocate":
-                            return new FakeStorage(cpu.allocate((DType) args[0], (Integer) args[1]));
-                        case "allocateForOutput":
-                            return new FakeStorage(cpu.allocateForOutput((DType) args[0], (Integer) args[1]));
-                        case "fromHost":
-                            return new FakeStorage(copyOf((Storage) args[0]));
-                        case "toHost":
-                            return copyOf(((FakeStorage) args[0]).inner());
-                        default:
-                            Object[] mapped = new Object[args.length];
-                            for (int i = 0; i < args.length; i++) {
-                                mapped[i] = unwrap(args[i]);
-                            }
-                            try {
-                                return method.invoke(cpu, mapped);
-                            } catch (InvocationTargetException e) {
-                                throw e.getCause();
-                            }
-                    }
-                });
-        Backends.register(fake);
+        EmulatedDevice.register();
     }
 
     @Test
@@ -103,10 +31,10 @@ class FakeDeviceBackendTest {
         NDArray db = b.to(FAKE);
         assertEquals(FAKE, da.device());
         assertTrue(Backends.isAvailable(FAKE));
-        int before = CALLS.get();
+        int before = EmulatedDevice.calls();
         NDArray dr = da.add(db).mul(da.transpose(0, 1).transpose(0, 1)).exp().maximum(db.neg());
         NDArray cr = a.add(b).mul(a).exp().maximum(b.neg());
-        assertTrue(CALLS.get() > before, "ops must reach the registered backend");
+        assertTrue(EmulatedDevice.calls() > before, "ops must reach the registered backend");
         assertEquals(FAKE, dr.device());
         assertArrayEquals(cr.toFloatArray(), dr.to(Device.CPU).toFloatArray());
         assertArrayEquals(a.gt(0).toBooleanArray(), da.gt(0).toBooleanArray());

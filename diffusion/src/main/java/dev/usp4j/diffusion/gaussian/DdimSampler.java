@@ -55,7 +55,7 @@ public final class DdimSampler extends ReverseSampler {
 
     @Override
     SampleStep step(ModelFn model, NDArray x, NDArray t, Generator gen) {
-        return step(model, x, t, eta != 0 && anyNonzero(t) ? NDArray.randn(gen, x.shape()) : null);
+        return step(model, x, t, eta != 0 && anyNonzero(t) ? NDArray.randn(gen, x.device(), x.shape()) : null);
     }
 
     @Override

@@ -37,7 +37,7 @@ public final class DdpmSampler extends ReverseSampler {
 
     @Override
     SampleStep step(ModelFn model, NDArray x, NDArray t, Generator gen) {
-        return step(model, x, t, anyNonzero(t) ? NDArray.randn(gen, x.shape()) : null);
+        return step(model, x, t, anyNonzero(t) ? NDArray.randn(gen, x.device(), x.shape()) : null);
     }
 
     @Override

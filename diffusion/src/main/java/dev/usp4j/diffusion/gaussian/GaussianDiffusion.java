@@ -88,7 +88,7 @@ public class GaussianDiffusion {
         for (int i = 0; i < ts.length; i++) {
             mapped[i] = timestepMap[(int) ts[i]];
         }
-        NDArray out = NDArray.of(mapped, ts.length);
+        NDArray out = NDArray.of(mapped, ts.length).to(t.device());
         return t.dtype() == DType.I64 ? out : out.to(t.dtype());
     }
 
@@ -214,7 +214,7 @@ public class GaussianDiffusion {
     /** Training losses with ε drawn from {@code gen}. */
     public LossTerms trainingLosses(BiFunction<Tensor, NDArray, Tensor> model, NDArray xStart, NDArray t,
                                     dev.usp4j.tensor.random.Generator gen) {
-        return trainingLosses(model, xStart, t, NDArray.randn(gen, xStart.shape()));
+        return trainingLosses(model, xStart, t, NDArray.randn(gen, xStart.device(), xStart.shape()));
     }
 
     /**
@@ -246,7 +246,7 @@ public class GaussianDiffusion {
         int[] shape = new int[Math.max(rank, 1)];
         Arrays.fill(shape, 1);
         shape[0] = ts.length;
-        return NDArray.of(v, shape);
+        return NDArray.of(v, shape).to(t.device());
     }
 
     /** The values of t [N] after checking dtype, rank, batch size (if {@code batch} >= 0) and range. */

@@ -31,7 +31,7 @@ abstract class ReverseSampler implements Sampler {
         int total = diffusion.numTimesteps();
         NDArray x = noise;
         for (int i = total - 1; i >= 0; i--) {
-            NDArray t = NDArray.full(DType.I64, i, noise.size(0));
+            NDArray t = NDArray.full(DType.I64, noise.device(), i, noise.size(0));
             x = step(model, x, t, gen).sample();
             listener.onStep(total - i, total, total - i, x);
         }
@@ -48,7 +48,7 @@ abstract class ReverseSampler implements Sampler {
         int[] shape = new int[Math.max(rank, 1)];
         Arrays.fill(shape, 1);
         shape[0] = ts.length;
-        return NDArray.of(m, shape);
+        return NDArray.of(m, shape).to(t.device());
     }
 
     static void checkNoise(String op, NDArray x, NDArray noise) {

@@ -66,7 +66,7 @@ public final class LabelEmbedder extends Module {
                 out[i] = numClasses;
             }
         }
-        return NDArray.of(out, n);
+        return NDArray.of(out, n).to(labels.device());
     }
 
     /** [N] integer labels → [N, D]; dropping as the class says for {@code train} and {@code forceDropIds}. */

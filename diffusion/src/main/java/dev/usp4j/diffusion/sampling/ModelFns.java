@@ -39,7 +39,7 @@ public final class ModelFns {
         }
         model.eval();
         int nullClass = model.config().numClasses();
-        NDArray yNull = NDArray.full(DType.I64, nullClass, y.size(0));
+        NDArray yNull = NDArray.full(DType.I64, y.device(), nullClass, y.size(0));
         NDArray yBoth = NDArray.cat(List.of(y.to(DType.I64), yNull), 0);
         return (x, t) -> {
             checkBatch("guided", x, y);

@@ -1,6 +1,7 @@
 package dev.usp4j.diffusion.transport;
 
 import dev.usp4j.diffusion.sampling.ModelFn;
+import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.NDArray;
 
 /**
@@ -34,7 +35,7 @@ final class CountedDrift {
     }
 
     static NDArray timeArray(NDArray x, double t) {
-        return NDArray.full(t, x.size(0));
+        return NDArray.full(DType.F32, x.device(), t, x.size(0));
     }
 
     /** The probability-flow drift (the ODE's right-hand side). */

@@ -57,7 +57,7 @@ public final class SdeSampler implements Sampler {
         CountedDrift f = new CountedDrift(transport, model);
         NDArray x = noise;
         for (int i = 0; i < numSteps - 1; i++) {
-            NDArray w = NDArray.randn(gen, x.shape());
+            NDArray w = NDArray.randn(gen, x.device(), x.shape());
             x = method == SdeMethod.EULER ? eulerMaruyamaStep(f, x, grid[i], dt, w) : heunStep(f, x, grid[i], dt, w);
             listener.onStep(i + 1, numSteps, f.evaluations(), x);
         }

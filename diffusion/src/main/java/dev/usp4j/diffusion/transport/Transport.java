@@ -119,8 +119,13 @@ public final class Transport {
 
     /** t ~ U[t0, t1] per sample in float32, as the original: rand(N)·(t1 − t0) + t0. */
     public NDArray sampleTime(Generator gen, int n) {
+        return sampleTime(gen, n, dev.usp4j.tensor.Device.CPU);
+    }
+
+    /** As {@link #sampleTime(Generator, int)}, made on {@code device}. */
+    public NDArray sampleTime(Generator gen, int n, dev.usp4j.tensor.Device device) {
         double[] iv = trainInterval();
-        return NDArray.rand(gen, n).mul(iv[1] - iv[0]).add(iv[0]);
+        return NDArray.rand(gen, device, n).mul(iv[1] - iv[0]).add(iv[0]);
     }
 
     /** Noise and times for data {@code x1} [N, …]: x0 ~ N(0, I) drawn first, then t (the original's order). */
@@ -129,8 +134,8 @@ public final class Transport {
             throw new IllegalArgumentException("Transport.sample: x1 must be [N, ...] with at least one"
                     + " feature dimension, got " + Arrays.toString(x1.shape()));
         }
-        NDArray x0 = NDArray.randn(gen, x1.shape());
-        return new TrainingDraw(sampleTime(gen, x1.size(0)), x0);
+        NDArray x0 = NDArray.randn(gen, x1.device(), x1.shape());
+        return new TrainingDraw(sampleTime(gen, x1.size(0), x1.device()), x0);
     }
 
     /**

@@ -152,7 +152,7 @@ public abstract sealed class TransportPath permits LinearPath, GvpPath, VpPath {
         int[] shape = new int[like.rank()];
         Arrays.fill(shape, 1);
         shape[0] = t.length;
-        return NDArray.of(c, shape);
+        return NDArray.of(c, shape).to(like.device());
     }
 
     /** The float32 times of a [N] array as doubles (the coefficients are evaluated at these exact values). */

@@ -59,6 +59,12 @@ public final class AdamW extends Optimizer {
         double keep = 1 - lr * wd;
         double stepSize = lr / (1 - StrictMath.pow(beta1, t));
         double bias2Sqrt = Math.sqrt(1 - StrictMath.pow(beta2, t));
+        if (!forceArrayOps && p.isContiguous() && g.isContiguous() && m.isContiguous() && v.isContiguous()
+                && p.backend().adamw(p, g, m, v, wd != 0, (float) keep, (float) beta1, (float) beta2,
+                (float) bias2Sqrt, (float) eps, (float) -stepSize)) {
+            p.storage().bumpVersion();
+            return;
+        }
         float[] pa = UpdateKernels.floats(p);
         float[] ga = UpdateKernels.floats(g);
         float[] ma = UpdateKernels.floats(m);

@@ -80,7 +80,7 @@ public final class DiagonalGaussian {
 
     /** mean + std·ε with ε ~ N(0, 1) drawn from {@code gen}. */
     public Tensor sample(Generator gen) {
-        return sample(NDArray.randn(gen, mean.shape()));
+        return sample(NDArray.randn(gen, mean.device(), mean.shape()));
     }
 
     /** A sample with the default generator. */

@@ -35,7 +35,7 @@ public final class DropPath extends UnaryModule {
         java.util.Arrays.fill(shape, 1);
         shape[0] = x.size(0);
         double keep = 1 - p;
-        NDArray m = NDArray.bernoulli(Generator.defaultGenerator(), keep, shape).to(x.dtype()).div(keep);
+        NDArray m = NDArray.bernoulli(Generator.defaultGenerator(), keep, x.device(), shape).to(x.dtype()).div(keep);
         return x.mul(Tensor.of(m));
     }
 

@@ -241,7 +241,7 @@ public final class MaskedAutoencoderViT extends Module {
 
     /** forward with noise U[0, 1) of shape [N, L] drawn from {@code gen}. */
     public MaeOutput forward(Tensor imgs, double maskRatio, Generator gen) {
-        return forward(imgs, maskRatio, NDArray.rand(gen, imgs.size(0), config.numPatches()));
+        return forward(imgs, maskRatio, NDArray.rand(gen, imgs.device(), imgs.size(0), config.numPatches()));
     }
 
     /** forward with explicit masking noise [N, L] (e.g. the numbers PyTorch drew). */

@@ -1,6 +1,9 @@
 package dev.usp4j.usp.cli;
 
 import dev.usp4j.diffusion.ModelRegistry;
+import dev.usp4j.tensor.Backend;
+import dev.usp4j.tensor.Backends;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.cpu.KernelPath;
 import dev.usp4j.tensor.cpu.Parallel;
 import java.io.PrintWriter;
@@ -24,7 +27,13 @@ public final class InfoCommand implements Callable<Integer> {
         out.println("Devices:");
         out.printf(Locale.ROOT, "  cpu: %d threads, %d-lane float vectors%s%n", Parallel.threads(), KernelPath.LANES,
                 KernelPath.SCALAR ? " (scalar reference kernels forced)" : "");
-        out.println("  cuda: not available (the CUDA backend is not built yet)");
+        String why = Backends.unavailableReason(Device.cuda(0));
+        if (why == null) {
+            Backend b = Backends.of(Device.cuda(0));
+            out.println("  " + (b instanceof dev.usp4j.tensor.cuda.CudaBackend cb ? cb.describe() : "cuda:0"));
+        } else {
+            out.println("  cuda: not available (" + why + ")");
+        }
         out.println();
         out.println("Models (parameters, counted from the configuration):");
         for (String name : ModelRegistry.names()) {

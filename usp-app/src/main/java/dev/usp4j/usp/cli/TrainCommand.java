@@ -6,6 +6,8 @@ import dev.usp4j.diffusion.model.DiTConfig;
 import dev.usp4j.diffusion.model.DiTConfigs;
 import dev.usp4j.usp.gen.GenerativeCheckpoints;
 import dev.usp4j.diffusion.model.SiT;
+import dev.usp4j.tensor.Backends;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Safetensors;
 import dev.usp4j.usp.gen.GenerativeConfig;
@@ -70,18 +72,23 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "The run folder (checkpoint: train.ckpt.safetensors).")
     Path out;
 
+    @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the model trains.")
+    String device = "cpu";
+
     @Override
     public Integer call() throws IOException {
         if (!kind.equals("dit") && !kind.equals("sit")) {
             throw new IllegalArgumentException("train: expected dit or sit, got '" + kind + "'");
         }
         PrintWriter w = spec.commandLine().getOut();
+        Device dev = Device.parse(device);
+        Backends.of(dev);  // one clear error, before any work, when that device is not available
         Path ckpt = out.resolve("train.ckpt.safetensors");
         try (LatentCache c = LatentCache.open(cache)) {
             GenerativeTrainer trainer;
             if (Files.exists(ckpt)) {
                 checkSameModel(ckpt);
-                trainer = GenerativeTrainer.resume(ckpt, c);
+                trainer = GenerativeTrainer.resume(ckpt, c, ckpt, dev);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, trainer.step());
             } else {
                 DiT model = build(c, init.startsWith("usp:"));
@@ -102,6 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
                         .withLogEvery((int) Math.max(1, Math.min(100, steps / 20)))
                         .withCheckpointEvery((int) Math.max(1, Math.min(1000, steps / 4)));
                 Files.createDirectories(out);
+                model.to(dev);
                 trainer = GenerativeTrainer.start(model, c, cfg, ckpt);
             }
             trainer.train(steps, new TrainingListener() {

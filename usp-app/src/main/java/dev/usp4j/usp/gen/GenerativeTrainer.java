@@ -12,6 +12,7 @@ import dev.usp4j.nn.optim.AdamW;
 import dev.usp4j.nn.optim.EMA;
 import dev.usp4j.nn.optim.GradientClipping;
 import dev.usp4j.nn.optim.ParamGroup;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.io.IOException;
@@ -94,6 +95,16 @@ public final class GenerativeTrainer {
      */
     public static GenerativeTrainer resume(Path checkpoint, LatentCache cache, Path checkpointFile)
             throws IOException {
+        return resume(checkpoint, cache, checkpointFile, Device.CPU);
+    }
+
+    /**
+     * As {@link #resume(Path, LatentCache, Path)}, training on {@code device}: the model moves there before the
+     * checkpoint's weights, EMA and optimiser state are loaded into it (each load copies to its destination's
+     * device).
+     */
+    public static GenerativeTrainer resume(Path checkpoint, LatentCache cache, Path checkpointFile, Device device)
+            throws IOException {
         GenerativeCheckpoints.Header h = GenerativeCheckpoints.readHeader(checkpoint);
         String differs = GenerativeCheckpoints.cacheDifference(h.cache(), cache);
         if (differs != null) {
@@ -101,6 +112,7 @@ public final class GenerativeTrainer {
                     + cache.file() + " (" + differs + ")");
         }
         DiT model = h.kind().build(h.model(), new Generator(0));
+        model.to(device);
         GenerativeTrainer t = new GenerativeTrainer(model, cache, h.train(), checkpointFile);
         TrainingCheckpoint.Restored r = t.checkpoint().load(checkpoint);
         t.step = r.step();
@@ -144,11 +156,12 @@ public final class GenerativeTrainer {
         int b = config.batchSize();
         int[] idx = batchIndices(step);
         boolean[] flips = cache.spec().flip() ? NDArray.rand(noise, b).lt(0.5).toBooleanArray() : null;
-        NDArray x = cache.sample(idx, flips, noise);
-        NDArray y = cache.labels(idx);
+        Device device = device();
+        NDArray x = cache.sample(idx, flips, noise).to(device);
+        NDArray y = cache.labels(idx).to(device);
         Tensor loss;
         if (kind == GenerativeKind.DIT) {
-            NDArray t = NDArray.randint(noise, 0, diffusion.numTimesteps(), b);
+            NDArray t = NDArray.randint(noise, 0, diffusion.numTimesteps(), b).to(device);
             loss = diffusion.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, t, noise).loss().mean();
         } else {
             loss = transport.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, noise).mean();
@@ -162,6 +175,11 @@ public final class GenerativeTrainer {
         ema.update(model);
         step++;
         return loss.item();
+    }
+
+    /** Where the model lives (and so where batches are moved): the device of its parameters. */
+    public Device device() {
+        return model.parameters().get(0).data().device();
     }
 
     /** The cache indices of batch {@code s}: position s mod E of epoch s / E's permutation (E = ⌊N/B⌋). */

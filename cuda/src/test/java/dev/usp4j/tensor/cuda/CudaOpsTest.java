@@ -1,0 +1,134 @@
+package dev.usp4j.tensor.cuda;
+
+import static dev.usp4j.tensor.cuda.CudaTesting.CUDA;
+import static dev.usp4j.tensor.cuda.CudaTesting.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.usp4j.tensor.AttentionResult;
+import dev.usp4j.tensor.Conv2dSpec;
+import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Device;
+import dev.usp4j.tensor.Functional;
+import dev.usp4j.tensor.InterpolationMode;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.NormResult;
+import dev.usp4j.tensor.PadMode;
+import dev.usp4j.tensor.Pool2dSpec;
+import dev.usp4j.tensor.random.Generator;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every op of the CUDA backend against the CPU backend on the same random inputs, forward and backward, including
+ * strided, transposed and broadcast operands: relative error (of the max norm) ≤ 1e-5 for elementwise ops and
+ * reductions, ≤ 1e-4 for GEMM, convolution, norms and attention. Skipped, with the reason, where no GPU answers.
+ */
+/**
+ * The op contract on CUDA, plus what only the CUDA backend has: cuBLAS against the backend's own tiled GEMM, the
+ * caching allocator, the fused AdamW kernel and the host-fallback accounting. Relative error (of the max norm)
+ * ≤ 1e-5 for elementwise ops and reductions, ≤ 1e-4 for GEMM, convolution, norms and attention. Every test is
+ * reported as skipped, with the reason, where no GPU answers.
+ */
+@Tag("cuda")
+class CudaOpsTest extends DeviceOpsContract {
+    static CudaBackend backend;
+
+    /** Per test, so that without a GPU every test is reported as skipped (with the reason), not left out. */
+    @BeforeEach
+    void open() {
+        if (backend == null) {
+            backend = CudaTesting.backendOrSkip();
+            System.out.println("CudaOpsTest on " + backend.describe());
+        }
+    }
+
+    @Override
+    Device device() {
+        return CUDA;
+    }
+
+    @Test
+    void matmulThroughTheTiledKernelToo() {
+        boolean before = backend.usesCublas();
+        backend.useCublas(false);
+        try {
+            matmulAllLayouts(" (tiled kernel)");
+        } finally {
+            backend.useCublas(before);
+        }
+    }
+
+    @Test
+    void attentionThroughTheWarpKernelsToo() {
+        backend.useTiledAttention(false);
+        try {
+            attentionForwardAndBackwardOnPermutedViews();
+        } finally {
+            backend.useTiledAttention(true);
+        }
+    }
+
+    @Test
+    void matmulInTf32AndBf16WithinTheirTolerances() {
+        NDArray a = randn(60, 256, 512);
+        NDArray b = randn(61, 512, 128);
+        for (CudaBackend.Precision p : new CudaBackend.Precision[] {CudaBackend.Precision.TF32,
+            CudaBackend.Precision.BF16}) {
+            backend.setPrecision(p);
+            try {
+                assertClose("matmul " + p, a.matmul(b), d(a).matmul(d(b)), p == CudaBackend.Precision.TF32 ? 5e-3 : 2e-2);
+            } finally {
+                backend.setPrecision(CudaBackend.Precision.FP32);
+            }
+        }
+    }
+
+    @Test
+    void opsWithoutKernelsRunOnTheHostAndSaySo() {
+        same("sort", 0, v -> v.sort(1, false).values(), randn(50, 4, 9));
+        assertTrue(backend.hostFallbacks().containsKey("sort"), backend.hostFallbacks().toString());
+    }
+
+    @Test
+    void allocatorReusesFreedBlocks() {
+        long mallocs = backend.driverAllocations();
+        for (int i = 0; i < 50; i++) {
+            NDArray a = d(NDArray.ones(1 << 16));
+            a.add(a).recycleStorage();  // (a scalar operand would be a fresh 1-element block each time)
+            a.recycleStorage();
+        }
+        assertTrue(backend.driverAllocations() - mallocs <= 4,
+                "recycled blocks must be reused, got " + (backend.driverAllocations() - mallocs) + " new allocations");
+        assertTrue(backend.peakBytes() >= backend.bytesInUse());
+    }
+
+    @Test
+    void fusedAdamWMatchesTheFormula() {
+        NDArray p = randn(40, 1000);
+        NDArray g = randn(41, 1000);
+        NDArray m = randn(42, 1000).mul(0.1);
+        NDArray v = randn(43, 1000).abs().mul(0.01);
+        double lr = 1e-3;
+        double b1 = 0.9;
+        double b2 = 0.999;
+        double eps = 1e-8;
+        double wd = 0.01;
+        int step = 7;
+        NDArray m2 = m.mul(b1).add(g.mul(1 - b1));
+        NDArray v2 = v.mul(b2).add(g.square().mul(1 - b2));
+        NDArray denom = v2.div(1 - Math.pow(b2, step)).sqrt().add(eps);
+        NDArray p2 = p.mul(1 - lr * wd).sub(m2.div(denom).mul(lr / (1 - Math.pow(b1, step))));
+        NDArray dp = d(p);
+        NDArray dm = d(m);
+        NDArray dv = d(v);
+        assertTrue(backend.adamw(dp, d(g), dm, dv, true, (float) (1 - lr * wd), (float) b1, (float) b2,
+                (float) Math.sqrt(1 - Math.pow(b2, step)), (float) eps, (float) (-lr / (1 - Math.pow(b1, step)))));
+        assertClose("adamw m", m2, dm, ELEMENTWISE);
+        assertClose("adamw v", v2, dv, ELEMENTWISE);
+        assertClose("adamw param", p2, dp, ELEMENTWISE);
+    }
+}

@@ -1,0 +1,328 @@
+package dev.usp4j.tensor.cuda;
+
+import static dev.usp4j.tensor.cuda.CudaTesting.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.usp4j.tensor.AttentionResult;
+import dev.usp4j.tensor.Conv2dSpec;
+import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Device;
+import dev.usp4j.tensor.Functional;
+import dev.usp4j.tensor.InterpolationMode;
+import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.NormResult;
+import dev.usp4j.tensor.PadMode;
+import dev.usp4j.tensor.Pool2dSpec;
+import dev.usp4j.tensor.random.Generator;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ops of a device backend against the CPU backend on the same random inputs, forward and backward, including
+ * strided, transposed and broadcast operands: relative error (of the max norm) within {@link #ELEMENTWISE} for
+ * elementwise ops and reductions and {@link #HEAVY} for GEMM, convolution, norms and attention (the CUDA issue's
+ * bounds). The same bodies run on CUDA ({@link CudaOpsTest}) and, everywhere, on the emulated device
+ * ({@link EmulatedDeviceOpsTest}), which keeps the test bodies themselves honest on machines without a GPU.
+ */
+abstract class DeviceOpsContract {
+    static final double ELEMENTWISE = 1e-5;
+    static final double HEAVY = 1e-4;
+
+    /** The device under test. */
+    abstract Device device();
+
+    static NDArray randn(long seed, int... shape) {
+        return NDArray.randn(new Generator(seed), shape);
+    }
+
+    NDArray d(NDArray x) {
+        return x.to(device());
+    }
+
+    /** The same function on the CPU and on the device. */
+    void same(String what, double tol, UnaryOperator<NDArray> f, NDArray x) {
+        assertClose(what, f.apply(x), f.apply(d(x)), tol);
+    }
+
+    @Test
+    void movesEveryDtypeBothWaysAndConverts() {
+        NDArray x = randn(1, 3, 5).mul(40);
+        for (DType t : DType.values()) {
+            NDArray c = x.to(t);
+            assertClose("round trip " + t, c, d(c), 0);
+            for (DType u : DType.values()) {
+                assertClose("convert " + t + " -> " + u, c.to(u), d(c).to(u), 0);
+                assertClose("strided convert " + t + " -> " + u, c.t().to(u).contiguous(), d(c).t().to(u).contiguous(), 0);
+            }
+        }
+        // Non-finite and out-of-range values have no defined integer conversion (C++ and so PyTorch leave it
+        // undefined; the CPU wraps through long, the GPU saturates): only the float and bool targets are compared.
+        NDArray special = NDArray.of(new float[] {Float.NaN, Float.POSITIVE_INFINITY, -0f, 3.5f, -2.5f, 1e10f}, 6);
+        for (DType u : new DType[] {DType.F32, DType.BF16, DType.F16, DType.BOOL}) {
+            assertClose("specials -> " + u, special.to(u), d(special).to(u), 0);
+        }
+        NDArray halves = NDArray.of(new float[] {3.5f, -2.5f, -0.5f, 7.9f, -7.9f, 2e9f}, 6);
+        for (DType u : new DType[] {DType.I32, DType.I64}) {
+            assertClose("truncation -> " + u, halves.to(u), d(halves).to(u), 0);
+        }
+    }
+
+    @Test
+    void fillsArangeAndCopiesIntoViews() {
+        for (DType t : DType.values()) {
+            assertClose("full " + t, NDArray.full(t, 3, 4, 5), NDArray.full(t, 3, 4, 5).to(device()).fill(3), 0);
+        }
+        NDArray a = NDArray.zeros(6, 7);
+        NDArray da = d(a);
+        a.slice(1, 1, 7, 2).copyFrom(randn(2, 6, 3));
+        da.slice(1, 1, 7, 2).copyFrom(d(randn(2, 6, 3)));
+        assertClose("copy into a strided view", a, da, 0);
+        for (DType t : new DType[] {DType.F32, DType.I32, DType.I64}) {
+            NDArray ref = NDArray.zeros(t, Device.CPU, 9);
+            ref.backend().arange(0.5, 0.75, ref);
+            NDArray dev = NDArray.zeros(t, device(), 9);
+            dev.backend().arange(0.5, 0.75, dev);
+            assertClose("arange " + t, ref, dev, 0);
+        }
+    }
+
+    @Test
+    void unaryOpsMatchTheCpu() {
+        NDArray x = randn(3, 7, 33).mul(3);
+        NDArray pos = x.abs().add(0.1);
+        List<UnaryOperator<NDArray>> ops = List.of(NDArray::neg, NDArray::abs, NDArray::exp, NDArray::sin, NDArray::cos,
+                NDArray::tanh, NDArray::erf, NDArray::sigmoid, NDArray::silu, NDArray::gelu, v -> v.gelu(true),
+                NDArray::relu, NDArray::square, NDArray::reciprocal, NDArray::floor, NDArray::ceil, NDArray::round,
+                NDArray::sign, NDArray::expm1, v -> v.clamp(-1, 2), v -> v.pow(3), NDArray::logicalNot);
+        for (int i = 0; i < ops.size(); i++) {
+            same("unary #" + i, ELEMENTWISE, ops.get(i), x);
+            UnaryOperator<NDArray> f = ops.get(i);
+            same("unary #" + i + " transposed", ELEMENTWISE, v -> f.apply(v.t()), x);
+        }
+        for (UnaryOperator<NDArray> f : List.<UnaryOperator<NDArray>>of(NDArray::log, NDArray::sqrt, NDArray::rsqrt,
+                NDArray::log1p, v -> v.pow(0.5))) {
+            same("unary on positives", ELEMENTWISE, f, pos);
+        }
+        same("unary on an offset view", ELEMENTWISE, v -> v.narrow(1, 3, 20).exp(), x);
+    }
+
+    @Test
+    void binaryOpsCompareAndWhereBroadcast() {
+        NDArray a = randn(4, 5, 1, 6).mul(3);
+        NDArray b = randn(5, 4, 6).mul(3);
+        List<java.util.function.BinaryOperator<NDArray>> ops = List.of(NDArray::add, NDArray::sub, NDArray::mul,
+                NDArray::div, NDArray::maximum, NDArray::minimum, NDArray::remainder, NDArray::floorDivide,
+                NDArray::logicalAnd, NDArray::logicalOr, NDArray::logicalXor, NDArray::eq, NDArray::ne, NDArray::lt,
+                NDArray::le, NDArray::gt, NDArray::ge, Functional::tanhBackward, Functional::sigmoidBackward,
+                Functional::siluBackward, (g, v) -> Functional.geluBackward(g, v, false),
+                (g, v) -> Functional.geluBackward(g, v, true));
+        for (int i = 0; i < ops.size(); i++) {
+            var f = ops.get(i);
+            assertClose("binary #" + i, f.apply(a, b), f.apply(d(a), d(b)), ELEMENTWISE);
+        }
+        assertClose("pow", a.abs().pow(b), d(a).abs().pow(d(b)), ELEMENTWISE);
+        NDArray c = a.gt(b);
+        assertClose("where", NDArray.where(c, a, b), NDArray.where(d(c), d(a), d(b)), 0);
+        NDArray e = b.lt(0);
+        assertClose("mask or", c.logicalOr(e), d(c).logicalOr(d(e)), 0);
+        assertClose("mask and", c.logicalAnd(e), d(c).logicalAnd(d(e)), 0);
+        assertClose("mask xor", c.logicalXor(e), d(c).logicalXor(d(e)), 0);
+        assertClose("mask not", c.mT().logicalNot(), d(c).mT().logicalNot(), 0);
+        NDArray acc = a.copy();
+        NDArray dacc = d(a).copy();
+        acc.addInPlace(b.select(0, 1));
+        dacc.addInPlace(d(b).select(0, 1));
+        assertClose("in place with broadcast", acc, dacc, ELEMENTWISE);
+    }
+
+    @Test
+    void reductionsOverAnyDims() {
+        NDArray x = randn(5, 5, 6, 7, 8).mul(2);
+        int[][] dimSets = {{0}, {1}, {3}, {0, 2}, {1, 3}, {0, 1, 2, 3}};
+        for (int[] dims : dimSets) {
+            String s = java.util.Arrays.toString(dims);
+            same("sum " + s, ELEMENTWISE, v -> v.sum(dims, true), x);
+            same("mean " + s, ELEMENTWISE, v -> v.mean(dims, false), x);
+            same("amax " + s, 0, v -> v.amax(dims, true), x);
+            same("amin " + s, 0, v -> v.amin(dims, false), x);
+            same("logsumexp " + s, ELEMENTWISE, v -> v.logsumexp(dims, true), x);
+            same("var " + s, ELEMENTWISE, v -> v.var(dims, 1, true), x);
+            same("sum of a permuted view " + s, ELEMENTWISE, v -> v.permute(3, 1, 0, 2).sum(dims, false), x);
+        }
+        same("prod", ELEMENTWISE, v -> v.div(2).exp().prod(new int[] {1}, false), randn(6, 4, 9));
+        same("bias-gradient column sums", ELEMENTWISE, v -> v.sum(0), randn(7, 1024, 384));
+        same("adaLN-gradient column means", ELEMENTWISE, v -> v.mean(new int[] {0, 1}, true), randn(8, 64, 50, 96));
+        same("column sums of a strided view", ELEMENTWISE, v -> v.narrow(1, 10, 70).sum(0), randn(9, 300, 96));
+        for (int dim = 0; dim < 3; dim++) {
+            int dd = dim;
+            same("softmax dim " + dim, ELEMENTWISE, v -> v.softmax(dd), randn(8, 3, 5, 40));
+            same("log softmax dim " + dim, ELEMENTWISE, v -> v.logSoftmax(dd), randn(8, 3, 5, 40));
+        }
+    }
+
+    @Test
+    void matmulAllLayouts() {
+        matmulAllLayouts("");
+    }
+
+    void matmulAllLayouts(String via) {
+        {
+            {
+                NDArray a = randn(5, 33, 70);
+                NDArray b = randn(6, 70, 45);
+                assertClose("a·b" + via, a.matmul(b), d(a).matmul(d(b)), HEAVY);
+                assertClose("aᵀ·b" + via, a.t().matmul(a), d(a).t().matmul(d(a)), HEAVY);
+                assertClose("a·bᵀ" + via, b.t().matmul(b), d(b).t().matmul(d(b)), HEAVY);
+                NDArray ba = randn(7, 3, 4, 33, 70);
+                NDArray bb = randn(8, 4, 70, 45);
+                assertClose("broadcast batch" + via, ba.matmul(bb), d(ba).matmul(d(bb)), HEAVY);
+                assertClose("permuted batch" + via, ba.transpose(2, 3).matmul(ba), d(ba).transpose(2, 3)
+                        .matmul(d(ba)), HEAVY);
+                NDArray w = randn(9, 48, 70);
+                NDArray bias = randn(10, 48);
+                assertClose("linear" + via, Functional.linear(a, w, bias), Functional.linear(d(a), d(w), d(bias)),
+                        HEAVY);
+                NDArray sliced = randn(11, 40, 100).narrow(1, 5, 70);
+                assertClose("sliced operand" + via, sliced.matmul(b), d(sliced).matmul(d(b)), HEAVY);
+                assertClose("vector · matrix" + via, a.select(0, 0).matmul(b), d(a).select(0, 0).matmul(d(b)), HEAVY);
+                assertClose("matrix · vector" + via, a.matmul(b.select(1, 3)), d(a).matmul(d(b).select(1, 3)), HEAVY);
+            }
+        }
+    }
+
+    @Test
+    void normsForwardAndBackward() {
+        NDArray x = randn(12, 6, 10, 96).mul(2).add(1);
+        NDArray w = randn(13, 96);
+        NDArray b = randn(14, 96);
+        NDArray g = randn(15, 6, 10, 96);
+        NormResult cr = Functional.layerNormWithStats(x, new int[] {96}, w, b, 1e-6);
+        NormResult gr = Functional.layerNormWithStats(d(x), new int[] {96}, d(w), d(b), 1e-6);
+        assertClose("layer norm", cr.out(), gr.out(), HEAVY);
+        assertClose("layer norm mean", cr.mean(), gr.mean(), HEAVY);
+        assertClose("layer norm rstd", cr.rstd(), gr.rstd(), HEAVY);
+        NDArray[] cb = Functional.layerNormBackward(g, x, new int[] {96}, cr.mean(), cr.rstd(), w, true, true, true);
+        NDArray[] gb = Functional.layerNormBackward(d(g), d(x), new int[] {96}, gr.mean(), gr.rstd(), d(w), true, true, true);
+        for (int i = 0; i < 3; i++) {
+            assertClose("layer norm backward " + i, cb[i], gb[i], HEAVY);
+        }
+        NDArray[] nb = Functional.layerNormBackward(g, x, new int[] {96}, cr.mean(), cr.rstd(), null, true, false, false);
+        NDArray[] ngb = Functional.layerNormBackward(d(g), d(x), new int[] {96}, gr.mean(), gr.rstd(), null, true,
+                false, false);
+        assertClose("layer norm backward without affine", nb[0], ngb[0], HEAVY);
+
+        NDArray xi = randn(16, 3, 32, 9, 9).mul(3);
+        NDArray gw = randn(17, 32);
+        NDArray gbias = randn(18, 32);
+        NDArray gg = randn(19, 3, 32, 9, 9);
+        for (boolean silu : new boolean[] {false, true}) {
+            String s = silu ? "group norm + silu" : "group norm";
+            NormResult c = silu ? Functional.groupNormSiluWithStats(xi, 8, gw, gbias, 1e-6)
+                    : Functional.groupNormWithStats(xi, 8, gw, gbias, 1e-6);
+            NormResult dv = silu ? Functional.groupNormSiluWithStats(d(xi), 8, d(gw), d(gbias), 1e-6)
+                    : Functional.groupNormWithStats(d(xi), 8, d(gw), d(gbias), 1e-6);
+            assertClose(s, c.out(), dv.out(), HEAVY);
+            assertClose(s + " rstd", c.rstd(), dv.rstd(), HEAVY);
+            NDArray[] cg = silu ? Functional.groupNormSiluBackward(gg, xi, 8, c.mean(), c.rstd(), gw, gbias, 1e-6,
+                    true, true, true) : Functional.groupNormBackward(gg, xi, 8, c.mean(), c.rstd(), gw, true, true, true);
+            NDArray[] dg = silu ? Functional.groupNormSiluBackward(d(gg), d(xi), 8, dv.mean(), dv.rstd(), d(gw),
+                    d(gbias), 1e-6, true, true, true)
+                    : Functional.groupNormBackward(d(gg), d(xi), 8, dv.mean(), dv.rstd(), d(gw), true, true, true);
+            for (int i = 0; i < 3; i++) {
+                assertClose(s + " backward " + i, cg[i], dg[i], HEAVY);
+            }
+        }
+    }
+
+    @Test
+    void convolutionsForwardAndBackward() {
+        Conv2dSpec[] specs = {Conv2dSpec.of(1, 1), Conv2dSpec.of(2, 1), Conv2dSpec.of(2, 0),
+            Conv2dSpec.of(1, 2).withDilation(2, 2), Conv2dSpec.of(1, 1).withGroups(2),
+            Conv2dSpec.of(1, 0).withPadding(0, 1, 1, 0)};
+        for (Conv2dSpec s : specs) {
+            NDArray x = randn(20, 3, 8, 11, 10);
+            NDArray w = randn(21, 12, 8 / s.groups(), 3, 3);
+            NDArray bias = randn(22, 12);
+            NDArray out = Functional.conv2d(x, w, bias, s);
+            assertClose("conv2d " + s, out, Functional.conv2d(d(x), d(w), d(bias), s), HEAVY);
+            NDArray g = randn(23, out.shape());
+            assertClose("conv2d input grad " + s, Functional.conv2dInputGrad(g, w, x.shape(), s),
+                    Functional.conv2dInputGrad(d(g), d(w), x.shape(), s), HEAVY);
+            assertClose("conv2d weight grad " + s, Functional.conv2dWeightGrad(x, g, w.shape(), s),
+                    Functional.conv2dWeightGrad(d(x), d(g), w.shape(), s), HEAVY);
+            NDArray wt = randn(24, 8, 12 / s.groups(), 3, 3);
+            NDArray bt = randn(25, 12);
+            Conv2dSpec st = s.strideH() == 2 ? s.withOutputPadding(1, 1) : s;
+            NDArray ot = Functional.convTranspose2d(x, wt, bt, st);
+            assertClose("conv_transpose2d " + st, ot, Functional.convTranspose2d(d(x), d(wt), d(bt), st), HEAVY);
+            NDArray gt = randn(26, ot.shape());
+            assertClose("conv_transpose2d input grad " + st, Functional.convTranspose2dInputGrad(gt, wt, x.shape(), st),
+                    Functional.convTranspose2dInputGrad(d(gt), d(wt), x.shape(), st), HEAVY);
+            assertClose("conv_transpose2d weight grad " + st,
+                    Functional.convTranspose2dWeightGrad(x, gt, wt.shape(), st),
+                    Functional.convTranspose2dWeightGrad(d(x), d(gt), wt.shape(), st), HEAVY);
+        }
+    }
+
+    @Test
+    void attentionForwardAndBackwardOnPermutedViews() {
+        for (int[] dims : new int[][] {{2, 3, 17, 17, 32}, {2, 2, 64, 40, 64}, {1, 4, 5, 9, 80}, {2, 3, 100, 100, 64},
+            {1, 2, 33, 70, 32}}) {
+            int b = dims[0];
+            int h = dims[1];
+            int nq = dims[2];
+            int nk = dims[3];
+            int dh = dims[4];
+            NDArray qkv = randn(27, b, nq, 3, h, dh);
+            NDArray q = qkv.select(2, 0).permute(0, 2, 1, 3);
+            NDArray k = randn(28, b, h, nk, dh);
+            NDArray v = randn(29, b, h, nk, dh);
+            NDArray dq = d(qkv).select(2, 0).permute(0, 2, 1, 3);
+            AttentionResult c = Functional.attentionWithStats(q, k, v, 1 / Math.sqrt(dh));
+            AttentionResult g = Functional.attentionWithStats(dq, d(k), d(v), 1 / Math.sqrt(dh));
+            String s = java.util.Arrays.toString(dims);
+            assertClose("attention " + s, c.out(), g.out(), HEAVY);
+            assertClose("attention lse " + s, c.logsumexp(), g.logsumexp(), HEAVY);
+            NDArray go = randn(30, b, h, nq, dh);
+            NDArray[] cg = Functional.attentionBackward(go, q, k, v, c.out(), c.logsumexp(), 1 / Math.sqrt(dh), true, true, true);
+            NDArray[] gg = Functional.attentionBackward(d(go), dq, d(k), d(v), g.out(), g.logsumexp(),
+                    1 / Math.sqrt(dh), true, true, true);
+            for (int i = 0; i < 3; i++) {
+                assertClose("attention backward " + i + " " + s, cg[i], gg[i], HEAVY);
+            }
+        }
+    }
+
+    @Test
+    void opsWithoutKernelsGiveTheCpuResults() {
+        NDArray x = randn(31, 2, 3, 8, 8);
+        same("interpolate", 0, v -> Functional.interpolate(v, 16, 16, InterpolationMode.NEAREST, false), x);
+        same("avg pool", ELEMENTWISE, v -> Functional.avgPool2d(v, Pool2dSpec.of(2)), x);
+        same("pad", 0, v -> Functional.pad(v, new int[] {1, 1, 2, 0}, PadMode.REFLECT, 0), x);
+        same("sort", 0, v -> v.sort(3, true).values(), x);
+        same("cumsum", ELEMENTWISE, v -> v.cumsum(2), x);
+        same("argmax", 0, v -> v.argmax(1, false), x);
+        NDArray idx = NDArray.of(new long[] {2, 0, 1, 1}, 4);
+        assertClose("index select", x.indexSelect(1, idx), d(x).indexSelect(1, d(idx)), 0);
+    }
+
+    @Test
+    void randomStreamsEqualTheCpus() {
+        // Normals go through double log/sin/cos, which CUDA rounds within an ulp of StrictMath: equal as floats
+        // but for a rare last bit.
+        assertClose("randn", NDArray.randn(new Generator(99), 1001), NDArray.randn(new Generator(99), device(), 1001),
+                1e-6);
+        assertClose("rand", NDArray.rand(new Generator(98), 7, 9), NDArray.rand(new Generator(98), device(), 7, 9), 0);
+        assertClose("bernoulli", NDArray.bernoulli(new Generator(97), 0.3, 50),
+                NDArray.bernoulli(new Generator(97), 0.3, device(), 50), 0);
+        Generator a = new Generator(96);
+        Generator b = new Generator(96);
+        NDArray.randn(a, 5);
+        NDArray.randn(b, device(), 5);
+        assertClose("a stream continues where it was", NDArray.rand(a, 13), NDArray.rand(b, device(), 13), 0);
+    }
+}

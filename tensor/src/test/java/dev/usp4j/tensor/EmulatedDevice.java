@@ -1,0 +1,104 @@
+package dev.usp4j.tensor;
+
+import dev.usp4j.tensor.cpu.CpuStorage;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A second device that computes with the CPU kernels but keeps its data in its own storage type, so that any code
+ * path mixing a device array with a CPU one (a constant made on the CPU inside a model, say) fails exactly as it
+ * would on a GPU. It lets the backend seam and the device plumbing of the models and trainers be tested on machines
+ * without one (shared through the tensor module's test jar).
+ */
+public final class EmulatedDevice {
+    /** The device the emulation registers as. */
+    public static final Device DEVICE = Device.cuda(7);
+    private static final AtomicInteger CALLS = new AtomicInteger();
+    private static boolean registered;
+
+    private EmulatedDevice() {
+    }
+
+    /** Backend calls received so far. */
+    public static int calls() {
+        return CALLS.get();
+    }
+
+    /** Storage of the emulated device: a CPU storage the CPU kernels are not given directly. */
+    record Stored(Storage inner) implements Storage {
+        public DType dtype() {
+            return inner.dtype();
+        }
+
+        public Device device() {
+            return DEVICE;
+        }
+
+        public int size() {
+            return inner.size();
+        }
+
+        public int version() {
+            return inner.version();
+        }
+
+        public void bumpVersion() {
+            inner.bumpVersion();
+        }
+    }
+
+    private static Storage copyOf(Storage s) {
+        NDArray dst = NDArray.of(CpuStorage.allocate(s.dtype(), s.size()), s.size());
+        Backends.cpu().copy(NDArray.of(s, s.size()), dst);
+        return dst.storage();
+    }
+
+    private static Object unwrap(Object arg) {
+        if (arg instanceof NDArray a) {
+            if (!(a.storage() instanceof Stored st)) {
+                throw new IllegalStateException("emulated device received an array on " + a.device());
+            }
+            return NDArray.of(st.inner(), a.shape(), a.strides(), a.offset());
+        }
+        return arg;
+    }
+
+    /** Registers the device (once) and returns it. */
+    public static synchronized Device register() {
+        if (registered) {
+            return DEVICE;
+        }
+        Backend cpu = Backends.cpu();
+        Backend emulated = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                    CALLS.incrementAndGet();
+                    switch (method.getName()) {
+                        case "device":
+                            return DEVICE;
+                        case "allocate":
+                        case "allocateForOutput":
+                            return new Stored(cpu.allocate((DType) args[0], (Integer) args[1]));
+                        case "recycle":
+                            return null;
+                        case "fromHost":
+                            return new Stored(copyOf((Storage) args[0]));
+                        case "toHost":
+                            return copyOf(((Stored) args[0]).inner());
+                        default:
+                            Object[] mapped = new Object[args.length];
+                            for (int i = 0; i < args.length; i++) {
+                                mapped[i] = unwrap(args[i]);
+                            }
+                            try {
+                                return method.invoke(cpu, mapped);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                    }
+                });
+        Backends.register(emulated);
+        registered = true;
+        return DEVICE;
+    }
+}
