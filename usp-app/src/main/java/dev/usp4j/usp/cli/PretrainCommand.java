@@ -2,6 +2,7 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.vit.MaeConfig;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.usp.pretrain.LrPlan;
 import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
 import dev.usp4j.usp.pretrain.PretrainConfig;
@@ -49,12 +50,16 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "The run folder (checkpoint: pretrain.ckpt.safetensors).")
     Path out;
 
+    @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the model trains.")
+    String device = "cpu";
+
     @Override
     public Integer call() throws IOException {
         if (steps <= 0 || batch <= 0) {
             throw new IllegalArgumentException("--steps and --batch must be positive");
         }
         PrintWriter w = spec.commandLine().getOut();
+        Device onDevice = DeviceOption.parse(device);
         Path ckpt = out.resolve("pretrain.ckpt.safetensors");
         Files.createDirectories(out);
         try (LatentCache c = LatentCache.open(cache)) {
@@ -69,7 +74,7 @@ public final class PretrainCommand implements Callable<Integer> {
                             + asked.embedDim() + ", depth " + asked.depth() + "); choose another --out, or ask for"
                             + " that model to resume it");
                 }
-                t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
+                t = MaskedLatentTrainer.resume(ckpt, c, ckpt, onDevice);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, t.step());
             } else {
                 MaeConfig mae = dev.usp4j.usp.Models.mae(model, c.latentShape());
@@ -77,7 +82,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 long wu = warmup != null ? warmup : Math.max(1, steps / 20);
                 PretrainConfig cfg = d.withTrain(d.train().withBatchSize(batch).withBlr(blr)
                         .withPlan(LrPlan.steps(wu, steps)).withCheckpointEvery(Math.max(1, steps / 4)));
-                t = new MaskedLatentTrainer(cfg, c, ckpt);
+                t = new MaskedLatentTrainer(cfg, c, ckpt, onDevice);
             }
             long every = Math.max(1, steps / 20);
             t.train(steps, m -> {

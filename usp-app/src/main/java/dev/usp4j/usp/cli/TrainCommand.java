@@ -6,7 +6,6 @@ import dev.usp4j.diffusion.model.DiTConfig;
 import dev.usp4j.diffusion.model.DiTConfigs;
 import dev.usp4j.usp.gen.GenerativeCheckpoints;
 import dev.usp4j.diffusion.model.SiT;
-import dev.usp4j.tensor.Backends;
 import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Safetensors;
@@ -81,14 +80,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("train: expected dit or sit, got '" + kind + "'");
         }
         PrintWriter w = spec.commandLine().getOut();
-        Device dev = Device.parse(device);
-        Backends.of(dev);  // one clear error, before any work, when that device is not available
+        Device onDevice = DeviceOption.parse(device);
         Path ckpt = out.resolve("train.ckpt.safetensors");
         try (LatentCache c = LatentCache.open(cache)) {
             GenerativeTrainer trainer;
             if (Files.exists(ckpt)) {
                 checkSameModel(ckpt);
-                trainer = GenerativeTrainer.resume(ckpt, c, ckpt, dev);
+                trainer = GenerativeTrainer.resume(ckpt, c, ckpt, onDevice);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, trainer.step());
             } else {
                 DiT model = build(c, init.startsWith("usp:"));
@@ -109,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
                         .withLogEvery((int) Math.max(1, Math.min(100, steps / 20)))
                         .withCheckpointEvery((int) Math.max(1, Math.min(1000, steps / 4)));
                 Files.createDirectories(out);
-                model.to(dev);
+                model.to(onDevice);
                 trainer = GenerativeTrainer.start(model, c, cfg, ckpt);
             }
             trainer.train(steps, new TrainingListener() {

@@ -9,6 +9,7 @@ import dev.usp4j.data.transforms.Pad;
 import dev.usp4j.diffusion.ModelRegistry;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.VaeConfigs;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.usp.DatasetSpec;
 import dev.usp4j.usp.VaeLatentEncoder;
 import dev.usp4j.usp.vae.VaeTrainer;
@@ -69,6 +70,9 @@ public final class VaeCommand {
         @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out = Path.of("runs", "vae");
 
+        @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the VAE trains.")
+        String device = "cpu";
+
         @Override
         public Integer call() throws IOException {
             if (steps <= 0 || batch <= 0) {
@@ -77,7 +81,9 @@ public final class VaeCommand {
             }
             PrintWriter w = spec.commandLine().getOut();
             Dataset train = DatasetSpec.open(dataset, true);
+            Device onDevice = DeviceOption.parse(device);
             AutoencoderKL vae = new AutoencoderKL(VaeConfigs.named(model));
+            vae.to(onDevice);
             Files.createDirectories(out);
             try (DataLoader loader = DataLoader.builder(train).batchSize(batch).shuffle(0).dropLast(true).workers(2)
                     .transform(inputTransform(train)).build()) {

@@ -8,6 +8,7 @@ import dev.usp4j.nn.optim.EMA;
 import dev.usp4j.nn.optim.ParamGroups;
 import dev.usp4j.nn.vit.MaeConfig;
 import dev.usp4j.nn.vit.MaskedAutoencoderViT;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.io.IOException;
@@ -42,6 +43,11 @@ public final class MaskedLatentTrainer extends LatentTrainer {
      * The cache's latents must be [in_chans, img_size, img_size] of the MAE config.
      */
     public MaskedLatentTrainer(PretrainConfig config, LatentCache cache, Path checkpointFile) {
+        this(config, cache, checkpointFile, Device.CPU);
+    }
+
+    /** As {@link #MaskedLatentTrainer(PretrainConfig, LatentCache, Path)}, training on {@code device}. */
+    public MaskedLatentTrainer(PretrainConfig config, LatentCache cache, Path checkpointFile, Device device) {
         super(PretrainConfig.KIND, config.train(), cache, checkpointFile);
         this.config = config;
         MaeConfig mc = config.model();
@@ -53,6 +59,7 @@ public final class MaskedLatentTrainer extends LatentTrainer {
         }
         Generator.manualSeed(config.train().seed());
         this.model = new MaskedAutoencoderViT(mc, Generator.defaultGenerator());
+        model.to(device);  // before the optimiser and EMA, whose state follows the parameters' device
         this.optimizer = new AdamW(ParamGroups.weightDecay(model, config.train().lr(), config.train().weightDecay(),
                 Set.of()), config.beta1(), config.beta2(), 1e-8);
         this.ema = config.hasEma() ? new EMA(model, config.emaDecay()) : null;
@@ -65,8 +72,15 @@ public final class MaskedLatentTrainer extends LatentTrainer {
      */
     public static MaskedLatentTrainer resume(Path checkpoint, LatentCache cache, Path checkpointFile)
             throws IOException {
+        return resume(checkpoint, cache, checkpointFile, Device.CPU);
+    }
+
+    /** As {@link #resume(Path, LatentCache, Path)}, on {@code device} (the checkpoint is loaded onto it). */
+    public static MaskedLatentTrainer resume(Path checkpoint, LatentCache cache, Path checkpointFile, Device device)
+            throws IOException {
         Map<String, Object> saved = readConfig(checkpoint, PretrainConfig.KIND);
-        MaskedLatentTrainer t = new MaskedLatentTrainer(PretrainConfig.fromMap(saved), cache, checkpointFile);
+        MaskedLatentTrainer t = new MaskedLatentTrainer(PretrainConfig.fromMap(saved), cache, checkpointFile,
+                device);
         t.resume(checkpoint);
         return t;
     }
@@ -117,7 +131,8 @@ public final class MaskedLatentTrainer extends LatentTrainer {
     @Override
     protected Tensor loss(LatentBatches.Batch batch) {
         model.train();
-        return model.forward(Tensor.of(batch.latents()), config.model().maskRatio(), masking).loss();
+        NDArray x = batch.latents().to(model.parameters().get(0).data().device());
+        return model.forward(Tensor.of(x), config.model().maskRatio(), masking).loss();
     }
 
     @Override

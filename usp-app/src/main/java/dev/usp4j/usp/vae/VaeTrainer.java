@@ -8,6 +8,7 @@ import dev.usp4j.nn.optim.AdamW;
 import dev.usp4j.nn.optim.ParamGroup;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.DiagonalGaussian;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.io.IOException;
@@ -66,7 +67,10 @@ public final class VaeTrainer {
     private final TrainingCheckpoint ckpt;
     private long step;
 
-    /** Trains {@code vae} on {@code loader}'s batches (images in [−1, 1]); checkpoints to {@code checkpoint}. */
+    /**
+     * Trains {@code vae} on {@code loader}'s batches (images in [−1, 1]) on the device its weights are on;
+     * checkpoints to {@code checkpoint}.
+     */
     public VaeTrainer(AutoencoderKL vae, DataLoader loader, Config config, Path checkpoint) throws IOException {
         this.vae = Objects.requireNonNull(vae, "vae");
         this.loader = Objects.requireNonNull(loader, "loader");
@@ -96,7 +100,7 @@ public final class VaeTrainer {
                     break;
                 }
                 vae.train();
-                Tensor x = Tensor.of(b.images());
+                Tensor x = Tensor.of(b.images().to(deviceOf(vae)));
                 DiagonalGaussian q = vae.encode(x);
                 Tensor recon = vae.decode(q.sample(noise));
                 int n = b.size();
@@ -129,7 +133,7 @@ public final class VaeTrainer {
                 if (k++ >= batches) {
                     break;
                 }
-                float[] z = vae.encode(Tensor.of(b.images())).mean().data().toFloatArray();
+                float[] z = vae.encode(Tensor.of(b.images().to(deviceOf(vae)))).mean().data().toFloatArray();
                 for (float v : z) {
                     sum += v;
                     sq += (double) v * v;
@@ -146,8 +150,13 @@ public final class VaeTrainer {
     public static double reconstructionError(AutoencoderKL vae, NDArray images) {
         vae.eval();
         try (var s = dev.usp4j.autograd.GradMode.noGrad()) {
-            Tensor x = Tensor.of(images);
+            Tensor x = Tensor.of(images.to(deviceOf(vae)));
             return x.sub(vae.decode(vae.encode(x).mean())).abs().mean().item();
         }
+    }
+
+    /** Where the VAE's weights live (batches are moved there). */
+    private static Device deviceOf(AutoencoderKL vae) {
+        return vae.parameters().get(0).data().device();
     }
 }

@@ -10,6 +10,8 @@ import dev.usp4j.autograd.Tensor;
 import dev.usp4j.diffusion.ModelRegistry;
 import dev.usp4j.diffusion.model.DiT;
 import dev.usp4j.nn.vit.MaskedAutoencoderViT;
+import dev.usp4j.tensor.Backends;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Safetensors;
 import dev.usp4j.tensor.random.Generator;
@@ -19,6 +21,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +84,16 @@ class CliTest {
         assertTrue(r.out().contains("DiT-XL/2") && r.out().contains("675,129,632"), r.out());
         assertTrue(r.out().contains("MAE-ViT-B/2") && r.out().contains("VAE-f8"), r.out());
         assertTrue(r.out().contains("cpu:") && r.out().contains("cuda:"), r.out());
+    }
+
+    @Test
+    void anUnavailableDeviceIsOneClearError() {
+        Assumptions.assumeTrue(Backends.unavailableReason(Device.cuda(0)) != null, "this machine has a GPU");
+        refused(usp("train", "dit", "--cache", dir.resolve("none.safetensors").toString(), "--steps", "1", "--out",
+                dir.resolve("t").toString(), "--device", "cuda"), "cuda:0", "Device.CPU");
+        refused(usp("pretrain", "--cache", dir.resolve("none.safetensors").toString(), "--steps", "1", "--out",
+                dir.resolve("p").toString(), "--device", "cuda:0"), "cuda:0");
+        refused(usp("train", "dit", "--cache", "x", "--steps", "1", "--out", "y", "--device", "tpu"), "tpu");
     }
 
     @Test

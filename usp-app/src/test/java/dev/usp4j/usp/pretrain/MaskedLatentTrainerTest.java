@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.optim.ParamGroup;
+import dev.usp4j.tensor.Device;
+import dev.usp4j.tensor.EmulatedDevice;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.nio.file.Path;
@@ -51,6 +53,46 @@ class MaskedLatentTrainerTest {
 
     private static double mean(List<TrainMetrics> ms) {
         return ms.stream().mapToDouble(TrainMetrics::loss).average().orElseThrow();
+    }
+
+    /**
+     * Pretraining on a device (the emulated one: CPU kernels behind a device boundary) follows the CPU run, resume
+     * included, with every parameter on the device: the step losses agree to float rounding. (Weights are not
+     * compared: the device composes AdamW from elementwise ops, and AdamW turns the rounding noise of gradients that
+     * are zero in exact arithmetic, a key bias under softmax, into full-size steps of either sign.)
+     */
+    @Test
+    void trainsAndResumesOnADevice() throws Exception {
+        Device dev = EmulatedDevice.register();
+        try (LatentCache cache = TestCaches.cache(dir, "train", 48, 4, 2, true)) {
+            PretrainConfig cfg = tiny(LrPlan.epochs(1, 4), 0.9);
+            List<Double> cpuLosses = new ArrayList<>();
+            new MaskedLatentTrainer(cfg, cache, null).train(6, losses(cpuLosses));
+            List<Double> devLosses = new ArrayList<>();
+            Path ckpt = dir.resolve("dev.safetensors");
+            new MaskedLatentTrainer(cfg, cache, ckpt, dev).train(3, losses(devLosses));
+            MaskedLatentTrainer resumed = MaskedLatentTrainer.resume(ckpt, cache, null, dev);
+            resumed.train(6, losses(devLosses));
+            assertEquals(cpuLosses.size(), devLosses.size());
+            for (int i = 0; i < cpuLosses.size(); i++) {
+                assertEquals(cpuLosses.get(i), devLosses.get(i), 1e-4 * Math.abs(cpuLosses.get(i)), "loss of step " + i);
+            }
+            resumed.model().stateDict().forEach((k, v) -> assertEquals(dev, v.device(), k));
+            resumed.optimizer().stateDict().forEach((k, v) -> {
+                if (v.numel() > 1) {
+                    assertEquals(dev, v.device(), k);
+                }
+            });
+        }
+    }
+
+    private static TrainListener losses(List<Double> into) {
+        return new TrainListener() {
+            @Override
+            public void onStep(TrainMetrics m) {
+                into.add(m.loss());
+            }
+        };
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.usp4j.data.DataLoader;
 import dev.usp4j.data.datasets.SyntheticDataset;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.VaeConfig;
+import dev.usp4j.tensor.EmulatedDevice;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.nio.file.Path;
@@ -69,6 +70,28 @@ class VaeTrainerTest {
         for (String k : a.keySet()) {
             assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), k);
         }
+    }
+
+    /** Training on a device (the emulated one) takes the CPU's steps: the same losses, to float rounding. */
+    @Test
+    void trainsOnADevice() throws Exception {
+        VaeTrainer.Config cfg = new VaeTrainer.Config(2e-3, 1e-6, 5, 0);
+        List<Double> cpu = new ArrayList<>();
+        try (DataLoader l = loader()) {
+            new VaeTrainer(tinyVae(), l, cfg, dir.resolve("c.safetensors")).train(4, 1, (s, loss, r, k) -> cpu.add(loss));
+        }
+        List<Double> dev = new ArrayList<>();
+        AutoencoderKL onDevice = tinyVae();
+        onDevice.to(EmulatedDevice.register());
+        try (DataLoader l = loader()) {
+            new VaeTrainer(onDevice, l, cfg, dir.resolve("d.safetensors")).train(4, 1, (s, loss, r, k) -> dev.add(loss));
+            assertTrue(VaeTrainer.reconstructionError(onDevice, l.batch(0, 0).images()) > 0);
+        }
+        assertEquals(cpu.size(), dev.size());
+        for (int i = 0; i < cpu.size(); i++) {
+            assertEquals(cpu.get(i), dev.get(i), 1e-4 * Math.abs(cpu.get(i)), "loss of step " + i);
+        }
+        assertEquals(EmulatedDevice.DEVICE, onDevice.parameters().get(0).data().device());
     }
 
     @Test
