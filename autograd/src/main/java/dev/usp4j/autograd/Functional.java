@@ -35,6 +35,21 @@ public final class Functional {
         return NormOps.layerNorm(x, normalizedShape, weight, bias, eps);
     }
 
+    /**
+     * DiT's modulate(layer_norm(x), shift, scale) = LN(x)·(1 + scale) + shift as one op, for tokens x [N, T, D],
+     * LayerNorm over D with optional weight and bias [D] and per-sample shift and scale [N, D]: the same values as
+     * the composed ops, with neither the normalised tokens nor the scaled ones stored for the backward.
+     */
+    public static Tensor layerNormModulate(Tensor x, Tensor weight, Tensor bias, Tensor shift, Tensor scale,
+                                           double eps) {
+        return NormOps.layerNormModulate(x, weight, bias, shift, scale, eps);
+    }
+
+    /** DiT's gated residual x + gate·branch (x, branch [N, T, D], gate [N, D]) as one op: the same values. */
+    public static Tensor gatedAdd(Tensor x, Tensor branch, Tensor gate) {
+        return NormOps.gatedAdd(x, branch, gate);
+    }
+
     /** F.group_norm of x [N, C, *]; weight and bias [C] may be null. */
     public static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
         return NormOps.groupNorm(x, groups, weight, bias, eps);

@@ -71,6 +71,54 @@ final class NormOps {
         return Graph.record("group_norm_silu", r.out(), inputs, rule, saved.toArray(NDArray[]::new));
     }
 
+    /**
+     * modulate(layer_norm(x), shift, scale) as one node: it keeps x, the statistics and scale, not the normalised
+     * tokens, which the backward recomputes row by row.
+     */
+    static Tensor layerNormModulate(Tensor input, Tensor weight, Tensor bias, Tensor shift, Tensor scale,
+                                    double eps) {
+        NDArray x = input.data();
+        NDArray w = data(weight);
+        NDArray b = data(bias);
+        NDArray sc = scale.data();
+        DType wt = weight == null ? null : weight.dtype();
+        DType bt = bias == null ? null : bias.dtype();
+        DType st = shift.dtype();
+        NormResult r = Functional.layerNormModulateWithStats(x, w, b, shift.data(), sc, eps);
+        NDArray mean = r.mean();
+        NDArray rstd = r.rstd();
+        Backward rule = c -> {
+            NDArray[] g = Functional.layerNormModulateBackward(c.g(), x, mean, rstd, w, b, sc, eps, c.needs(0),
+                    c.needs(1), c.needs(2), c.needs(3), c.needs(4));
+            return new NDArray[] {c.needs(0) ? like(g[0], x.dtype()) : null, c.needs(1) ? like(g[1], wt) : null,
+                c.needs(2) ? like(g[2], bt) : null, c.needs(3) ? like(g[3], st) : null,
+                c.needs(4) ? like(g[4], sc.dtype()) : null};
+        };
+        Tensor[] inputs = {input, weight, bias, shift, scale};
+        List<NDArray> saved = new ArrayList<>(List.of(x, mean, rstd, sc));
+        if (w != null) {
+            saved.add(w);
+        }
+        if (b != null) {
+            saved.add(b);
+        }
+        return Graph.record("layer_norm_modulate", r.out(), inputs, rule, saved.toArray(NDArray[]::new));
+    }
+
+    /** x + gate·branch (DiT's gated residual) as one node: it keeps branch and gate. */
+    static Tensor gatedAdd(Tensor x, Tensor branch, Tensor gate) {
+        NDArray br = branch.data();
+        NDArray gt = gate.data();
+        NDArray out = Functional.gatedAdd(x.data(), br, gt);
+        DType xt = x.dtype();
+        Backward rule = c -> {
+            NDArray[] g = Functional.gatedAddBackward(c.g(), br, gt, c.needs(1), c.needs(2));
+            return new NDArray[] {c.needs(0) ? like(c.g(), xt) : null, c.needs(1) ? like(g[0], br.dtype()) : null,
+                c.needs(2) ? like(g[1], gt.dtype()) : null};
+        };
+        return Graph.record("gated_add", out, new Tensor[] {x, branch, gate}, rule, br, gt);
+    }
+
     static Tensor groupNorm(Tensor input, int groups, Tensor weight, Tensor bias, double eps) {
         NDArray x = input.data();
         NDArray w = data(weight);

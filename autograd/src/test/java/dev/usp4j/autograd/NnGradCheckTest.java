@@ -81,6 +81,14 @@ class NnGradCheckTest {
                 null, 1e-5), randn(2, 2, 3, 4));
         check("group_norm_silu bias only", t -> Functional.groupNormSilu(t[0], 4, null, t[1], 1e-5),
                 randn(2, 4, 5), randn(4));
+        check("layer_norm_modulate plain", t -> Functional.layerNormModulate(t[0], null, null, t[1], t[2], 1e-6),
+                randn(2, 3, 5), randn(2, 5), randn(2, 5));
+        check("layer_norm_modulate affine, chunked shift/scale", t -> {
+            java.util.List<Tensor> m = t[3].chunk(2, 1);
+            return Functional.layerNormModulate(t[0], t[1], t[2], m.get(0), m.get(1), 1e-6);
+        }, randn(2, 4, 3), randn(3), randn(3), randn(2, 6));
+        check("gated_add", t -> Functional.gatedAdd(t[0], t[1], t[2]), randn(2, 3, 5), randn(2, 3, 5),
+                randn(2, 5));
     }
 
     @Test

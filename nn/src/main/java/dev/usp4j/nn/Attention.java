@@ -9,9 +9,10 @@ import java.util.List;
  * module names: {@code qkv} Linear(dim, 3·dim, qkv_bias), identity {@code q_norm}/{@code k_norm}, {@code attn_drop},
  * {@code proj} Linear(dim, dim) and {@code proj_drop}. For x [B, N, dim] the qkv output is reshaped to
  * (B, N, 3, heads, head_dim) and permuted to (3, B, heads, N, head_dim); q, k and v are views of it that go
- * straight into the fused attention op ({@link NnFunctional#scaledDotProductAttention}) with scale head_dim^−½,
- * and the heads' outputs are put back side by side, [B, N, dim], before {@code proj}. Attention-probability
- * dropout (attn_drop &gt; 0 in training) needs the probabilities, so that case alone runs the unfused composition.
+ * straight into the fused attention op with scale head_dim^−½, and the heads' outputs are put back side by side,
+ * [B, N, dim], before {@code proj} ({@link NnFunctional#packedAttention} does all of that in one node).
+ * Attention-probability dropout (attn_drop &gt; 0 in training) needs the probabilities, so that case alone runs
+ * the unfused composition.
  */
 public final class Attention extends UnaryModule {
     public final Linear qkv;
@@ -71,17 +72,17 @@ public final class Attention extends UnaryModule {
         }
         int b = x.size(0);
         int n = x.size(1);
-        List<Tensor> parts = qkv.forward(x).reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0);
+        Tensor qkvOut = qkv.forward(x);
+        if (!isTraining() || attnDrop.p() == 0) {
+            // q_norm and k_norm are identities: the fused op reads the projection as it is.
+            return projDrop.forward(proj.forward(NnFunctional.packedAttention(qkvOut, heads, scale)));
+        }
+        List<Tensor> parts = qkvOut.reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0);
         Tensor q = qNorm.forward(parts.get(0));
         Tensor k = kNorm.forward(parts.get(1));
         Tensor v = parts.get(2);
-        Tensor o;
-        if (isTraining() && attnDrop.p() > 0) {
-            Tensor attn = q.mul(scale).matmul(k.transpose(-2, -1)).softmax(-1);
-            o = attnDrop.forward(attn).matmul(v);
-        } else {
-            o = NnFunctional.scaledDotProductAttention(q, k, v, scale);
-        }
+        Tensor attn = q.mul(scale).matmul(k.transpose(-2, -1)).softmax(-1);
+        Tensor o = attnDrop.forward(attn).matmul(v);
         return projDrop.forward(proj.forward(o.transpose(1, 2).reshape(b, n, dim)));
     }
 }

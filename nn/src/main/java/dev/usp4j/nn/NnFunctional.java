@@ -52,6 +52,24 @@ public final class NnFunctional {
         return Graph.record("scaled_dot_product_attention", out, new Tensor[] {q, k, v}, rule, qa, ka, va, out, lse);
     }
 
+    /**
+     * Multi-head self-attention from timm's fused projection as one graph node: qkv [B, N, 3·heads·head_dim]
+     * gives every head's softmax(q·kᵀ·scale)·v side by side, [B, N, heads·head_dim] — the same values as
+     * reshaping, permuting and unbinding qkv, {@link #scaledDotProductAttention} and transposing back, without the
+     * copies: the fused kernel reads q, k and v in place and writes its output and the qkv gradient in their final
+     * layouts. The node keeps qkv, the output and the log-sum-exp.
+     */
+    public static Tensor packedAttention(Tensor qkv, int heads, double scale) {
+        NDArray x = qkv.data();
+        AttentionResult r = Functional.packedAttentionWithStats(x, heads, scale);
+        NDArray out = r.out();
+        NDArray lse = r.logsumexp();
+        DType type = qkv.dtype();
+        Backward rule = c -> new NDArray[] {
+            Functional.packedAttentionBackward(c.g(), x, out, lse, heads, scale).to(type)};
+        return Graph.record("packed_attention", out, new Tensor[] {qkv}, rule, x, out, lse);
+    }
+
     static void checkDropout(double p) {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);

@@ -43,6 +43,10 @@ class LayersGradCheckTest {
             List<Tensor> p = t[0].reshape(2, 5, 3, 2, 3).permute(2, 0, 3, 1, 4).unbind(0);
             return NnFunctional.scaledDotProductAttention(p.get(0), p.get(1), p.get(2));
         }, randn(2, 5, 18));
+        check("packed attention, 2 heads", t -> NnFunctional.packedAttention(t[0], 2, 1 / Math.sqrt(3)),
+                randn(2, 5, 18));
+        check("packed attention, one token, scale 0.8", t -> NnFunctional.packedAttention(t[0], 3, 0.8),
+                randn(1, 1, 18));
     }
 
     @Test

@@ -119,6 +119,16 @@ public interface Backend {
     }
 
     /**
+     * out = a·b + bias for one product, a [1, M, K] and b [1, K, N] with any strides as in {@link #matmul}, bias
+     * [N] contiguous and out [1, M, N] contiguous (its contents on entry are ignored): a linear layer. The default
+     * copies the bias into every row of out and runs {@link #matmulAdd}; a backend may add the bias in the GEMM.
+     */
+    default void matmulBias(NDArray a, NDArray b, NDArray bias, NDArray out) {
+        copy(bias.broadcastTo(out.shape()), out);
+        matmulAdd(a, b, out);
+    }
+
+    /**
      * LayerNorm over the last {@code x.numel()/rows} elements of each of {@code rows} rows: x contiguous,
      * weight/bias (nullable) of that size. Also writes each row's mean and 1/sqrt(var+eps) (F32, [rows]), which
      * the backward pass reuses.
@@ -143,6 +153,66 @@ public interface Backend {
         unary(UnaryOp.SILU, out, 0f, 0f, out);
     }
 
+    /**
+     * DiT's adaLN-modulated LayerNorm, modulate(LN(x), shift, scale): out[n, t, :] = LN(x[n, t, :])·(1 +
+     * scale[n, :]) + shift[n, :] for x [N, T, D], LN over D with optional weight/bias [D], shift and scale [N, D]
+     * (all contiguous); writes the LayerNorm's mean and rstd [N, T]. This default runs {@link #layerNorm} and then
+     * the two broadcast ops; a backend may fuse them into the one pass.
+     */
+    default void layerNormModulate(NDArray x, NDArray weight, NDArray bias, NDArray shift, NDArray scale, float eps,
+                                   NDArray out, NDArray mean, NDArray rstd) {
+        layerNorm(x, x.size(0) * x.size(1), weight, bias, eps, out, mean, rstd);
+        copy(out.mul(scale.unsqueeze(1).add(1.0)).add(shift.unsqueeze(1)), out);
+    }
+
+    /**
+     * Backward of {@link #layerNormModulate} from the output gradient, its input x, the forward's mean and rstd,
+     * weight, bias, scale and eps: gradShift = Σ_t g, gradScale = Σ_t g·LN(x), and the LayerNorm's gradients of
+     * g·(1 + scale) into gradX and gradWeight, gradBias [D]; each is written only when not null. This default
+     * recomputes LN(x) whole and composes the ops; a backend may fuse them.
+     */
+    default void layerNormModulateBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
+                                           NDArray bias, NDArray scale, float eps, NDArray gradX,
+                                           NDArray gradWeight, NDArray gradBias, NDArray gradShift,
+                                           NDArray gradScale) {
+        int rows = x.size(0) * x.size(1);
+        if (gradShift != null) {
+            copy(gradOut.sum(new int[] {1}, false), gradShift);
+        }
+        if (gradScale != null) {
+            NDArray ln = Creation.output(DType.F32, x.device(), x.shape());
+            layerNorm(x, rows, weight, bias, eps, ln, Creation.output(DType.F32, x.device(), mean.shape()),
+                    Creation.output(DType.F32, x.device(), rstd.shape()));
+            copy(gradOut.mul(ln).sum(new int[] {1}, false), gradScale);
+        }
+        if (gradX != null || gradWeight != null || gradBias != null) {
+            NDArray g = gradOut.mul(scale.unsqueeze(1).add(1.0));
+            layerNormBackward(x, g, mean, rstd, weight, rows, gradX, gradWeight, gradBias);
+        }
+    }
+
+    /**
+     * DiT's gated residual, out[n, t, :] = x[n, t, :] + gate[n, :]·branch[n, t, :] for x and branch [N, T, D] and
+     * gate [N, D] (all contiguous). This default composes the two broadcast ops; a backend may fuse them.
+     */
+    default void gatedAdd(NDArray x, NDArray branch, NDArray gate, NDArray out) {
+        copy(x.add(gate.unsqueeze(1).mul(branch)), out);
+    }
+
+    /**
+     * Backward of {@link #gatedAdd} (x's gradient is the output gradient itself): gradBranch = g·gate and
+     * gradGate = Σ_t g·branch, each written only when not null.
+     */
+    default void gatedAddBackward(NDArray gradOut, NDArray branch, NDArray gate, NDArray gradBranch,
+                                  NDArray gradGate) {
+        if (gradBranch != null) {
+            copy(gate.unsqueeze(1).mul(gradOut), gradBranch);
+        }
+        if (gradGate != null) {
+            copy(gradOut.mul(branch).sum(new int[] {1}, false), gradGate);
+        }
+    }
+
     /** conv2d of x [N,Cin,H,W] with w [Cout,Cin/groups,kH,kW] and optional bias [Cout]; all contiguous. */
     void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out);
 
@@ -153,15 +223,24 @@ public interface Backend {
      * Fused scaled-dot-product attention of q [B, H, Nq, D], k [B, H, Nk, D] and v [B, H, Nk, Dv] (F32; unlike the
      * other neural-network ops any strides are accepted as long as the last one is 1, so permuted qkv views need no
      * copy): out [B, H, Nq, Dv] = softmax(q·kᵀ·scale)·v and lse [B, H, Nq] = log Σ_j exp(q·k_jᵀ·scale), the row
-     * log-sum-exp the backward pass recomputes the probabilities from; out and lse are contiguous. Without keys
-     * (Nk = 0) out is 0 and lse −inf.
+     * log-sum-exp the backward pass recomputes the probabilities from; lse is contiguous, and so is out unless
+     * {@link #stridedAttentionOutputs}. Without keys (Nk = 0) out is 0 and lse −inf.
      */
     void attention(NDArray q, NDArray k, NDArray v, float scale, NDArray out, NDArray lse);
 
     /**
+     * Whether {@link #attention} and {@link #attentionBackward} accept an output and gradients that are strided
+     * views with a unit last stride (rows of a [B, N, H·D] or [B, N, 3·H·D] array), not only contiguous arrays.
+     * The default says no, and callers then pass contiguous arrays and copy.
+     */
+    default boolean stridedAttentionOutputs() {
+        return false;
+    }
+
+    /**
      * Gradients of {@link #attention} from its inputs (same layouts), its output and the output gradient (any
-     * strides with unit last stride) and the saved lse; writes gradQ, gradK and gradV (contiguous, shaped like q, k
-     * and v), each only when not null.
+     * strides with unit last stride) and the saved lse; writes gradQ, gradK and gradV (shaped like q, k and v;
+     * contiguous unless {@link #stridedAttentionOutputs}), each only when not null.
      */
     void attentionBackward(NDArray q, NDArray k, NDArray v, NDArray out, NDArray gradOut, NDArray lse, float scale,
                            NDArray gradQ, NDArray gradK, NDArray gradV);

@@ -162,6 +162,45 @@ public final class Functional {
         return new NormResult(out, mean, rstd);
     }
 
+    /**
+     * DiT's modulate(layer_norm(x), shift, scale) as one op: LN(x)·(1 + scale) + shift for tokens x [N, T, D],
+     * LayerNorm over D with optional weight and bias [D], and per-sample shift and scale [N, D]; also returns the
+     * LayerNorm's mean and rstd [N, T], from which {@link #layerNormModulateBackward} recomputes the normalised
+     * tokens (nothing of size [N, T, D] needs keeping but x).
+     */
+    public static NormResult layerNormModulateWithStats(NDArray x, NDArray weight, NDArray bias, NDArray shift,
+                                                        NDArray scale, double eps) {
+        return FunctionalModulation.layerNormModulate(x, weight, bias, shift, scale, eps);
+    }
+
+    /**
+     * Gradients {input, weight, bias, shift, scale} of {@link #layerNormModulateWithStats}, each computed only when
+     * {@code needs} (five flags, in that order) asks for it and the parameter exists (null otherwise).
+     */
+    public static NDArray[] layerNormModulateBackward(NDArray gradOut, NDArray x, NDArray mean, NDArray rstd,
+                                                      NDArray weight, NDArray bias, NDArray scale, double eps,
+                                                      boolean... needs) {
+        if (needs.length != 5) {
+            throw new IllegalArgumentException("layer_norm_modulate_backward: five flags (input, weight, bias,"
+                    + " shift, scale) expected, got " + needs.length);
+        }
+        return FunctionalModulation.layerNormModulateBackward(gradOut, x, mean, rstd, weight, bias, scale, eps,
+                needs);
+    }
+
+    /** DiT's gated residual x + gate·branch for x and branch [N, T, D] and a per-sample gate [N, D]. */
+    public static NDArray gatedAdd(NDArray x, NDArray branch, NDArray gate) {
+        return FunctionalModulation.gatedAdd(x, branch, gate);
+    }
+
+    /**
+     * Gradients {branch, gate} of {@link #gatedAdd} (x's is the output gradient itself), each only when asked for.
+     */
+    public static NDArray[] gatedAddBackward(NDArray gradOut, NDArray branch, NDArray gate, boolean branchGrad,
+                                             boolean gateGrad) {
+        return FunctionalModulation.gatedAddBackward(gradOut, branch, gate, branchGrad, gateGrad);
+    }
+
     /** F.group_norm of x [N, C, *]; weight and bias [C] may be null. */
     public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
         return groupNormWithStats(x, groups, weight, bias, eps).out();
@@ -384,6 +423,21 @@ public final class Functional {
                                               boolean biasGrad) {
         return FunctionalGrad.groupNormBackward(gradOut, x, groups, mean, rstd, weight, inputGrad, weightGrad,
                 biasGrad);
+    }
+
+    /**
+     * Multi-head self-attention straight from timm's fused projection: qkv [B, N, 3·H·D] (the last dim ordered
+     * (3, H, D), as Attention's reshape reads it) gives softmax(q·kᵀ·scale)·v of every head, written side by side
+     * as [B, N, H·D] (what {@code o.transpose(1, 2).reshape(B, N, H·D)} gives), with the log-sum-exp [B, H, N].
+     */
+    public static AttentionResult packedAttentionWithStats(NDArray qkv, int heads, double scale) {
+        return FunctionalAttention.packedForward(qkv, heads, scale);
+    }
+
+    /** Gradient [B, N, 3·H·D] of {@link #packedAttentionWithStats}'s input from its output's gradient. */
+    public static NDArray packedAttentionBackward(NDArray gradOut, NDArray qkv, NDArray out, NDArray logsumexp,
+                                                  int heads, double scale) {
+        return FunctionalAttention.packedBackward(gradOut, qkv, out, logsumexp, heads, scale);
     }
 
     /**

@@ -5,7 +5,9 @@ import java.util.Arrays;
 /**
  * Shape checks and layout for the fused attention entries of {@link Functional}: q [..., Nq, D], k [..., Nk, D] and
  * v [..., Nk, Dv] with identical leading dims are viewed as [B, H, N, D] arrays (no copy for rank 2 to 4 F32 inputs
- * whose last stride is 1, such as timm's permuted qkv), and the backend kernel is called once.
+ * whose last stride is 1, such as timm's permuted qkv), and the backend kernel is called once. The packed entries
+ * take timm's qkv projection [B, N, 3·H·D] whole and give the heads' outputs side by side, [B, N, H·D], with the
+ * gradient as one [B, N, 3·H·D] array: where the backend writes strided outputs, neither direction copies.
  */
 final class FunctionalAttention {
     private FunctionalAttention() {
@@ -107,5 +109,97 @@ final class FunctionalAttention {
                     gv == null ? null : as4d(gv, lead, 4));
         }
         return new NDArray[] {gq, gk, gv};
+    }
+
+    /** [B, N, 3, H, D] → the (3, B, H, N, D) view whose slices are q, k and v, for qkv [B, N, 3·H·D]. */
+    private static NDArray qkvHeads(NDArray qkv, int heads) {
+        int d = qkv.size(2) / (3 * heads);
+        return qkv.reshape(qkv.size(0), qkv.size(1), 3, heads, d).permute(2, 0, 3, 1, 4);
+    }
+
+    /** The [B, H, N, D] view of tokens [B, N, H·D]. */
+    private static NDArray tokenHeads(NDArray x, int heads) {
+        return x.reshape(x.size(0), x.size(1), heads, x.size(2) / heads).permute(0, 2, 1, 3);
+    }
+
+    private static void checkPacked(String op, NDArray qkv, int heads, double scale) {
+        if (qkv.rank() != 3 || heads <= 0 || qkv.size(2) % (3 * heads) != 0) {
+            throw new IllegalArgumentException(op + ": expects a qkv projection of shape [B, N, 3·heads·head_dim]"
+                    + " for " + heads + " heads, got " + Shape.str(qkv.shape()));
+        }
+        if (!Double.isFinite(scale)) {
+            throw new IllegalArgumentException(op + ": scale must be finite, got " + scale);
+        }
+    }
+
+    /** Calls the kernel straight on the strided view, or through a contiguous array where the backend needs one. */
+    private static NDArray target(Backend backend, NDArray view) {
+        return view == null || backend.stridedAttentionOutputs() ? view
+                : Creation.output(DType.F32, view.device(), view.shape());
+    }
+
+    private static void settle(Backend backend, NDArray written, NDArray view) {
+        if (written != view) {
+            backend.copy(written, view);
+        }
+    }
+
+    static AttentionResult packedForward(NDArray qkv, int heads, double scale) {
+        return packedForward(qkv, heads, scale, null);
+    }
+
+    /** As {@link #packedForward(NDArray, int, double)} on {@code backend} when not null (tests), else qkv's. */
+    static AttentionResult packedForward(NDArray qkv, int heads, double scale, Backend on) {
+        String op = "packed_attention";
+        checkPacked(op, qkv, heads, scale);
+        NDArray x = Functional.f32(op, qkv);
+        int b = x.size(0);
+        int n = x.size(1);
+        int hd = x.size(2) / 3;
+        NDArray p = qkvHeads(x, heads);
+        NDArray out = Creation.output(DType.F32, x.device(), b, n, hd);
+        NDArray lse = Creation.output(DType.F32, x.device(), b, heads, n);
+        Backend backend = on != null ? on : x.backend();
+        NDArray view = tokenHeads(out, heads);
+        NDArray o = target(backend, view);
+        backend.attention(p.select(0, 0), p.select(0, 1), p.select(0, 2), (float) scale, o, lse);
+        settle(backend, o, view);
+        return new AttentionResult(out, lse);
+    }
+
+    static NDArray packedBackward(NDArray gradOut, NDArray qkv, NDArray out, NDArray lse, int heads, double scale) {
+        return packedBackward(gradOut, qkv, out, lse, heads, scale, null);
+    }
+
+    /** As {@link #packedBackward(NDArray, NDArray, NDArray, NDArray, int, double)} on {@code on} when not null. */
+    static NDArray packedBackward(NDArray gradOut, NDArray qkv, NDArray out, NDArray lse, int heads, double scale,
+                                  Backend on) {
+        String op = "packed_attention_backward";
+        checkPacked(op, qkv, heads, scale);
+        Functional.sameDevice(op, qkv, gradOut, out, lse);
+        int b = qkv.size(0);
+        int n = qkv.size(1);
+        int[] outShape = {b, n, qkv.size(2) / 3};
+        if (!Arrays.equals(gradOut.shape(), outShape) || !Arrays.equals(out.shape(), outShape)
+                || !Arrays.equals(lse.shape(), new int[] {b, heads, n})) {
+            throw new IllegalArgumentException(op + ": for qkv " + Shape.str(qkv.shape()) + " and " + heads
+                    + " heads expects output and its gradient of shape " + Shape.str(outShape) + " and logsumexp ["
+                    + b + ", " + heads + ", " + n + "], got " + Shape.str(out.shape()) + ", "
+                    + Shape.str(gradOut.shape()) + " and " + Shape.str(lse.shape()));
+        }
+        NDArray x = Functional.f32(op, qkv);
+        Backend backend = on != null ? on : x.backend();
+        NDArray p = qkvHeads(x, heads);
+        NDArray grad = Creation.output(DType.F32, x.device(), x.shape());
+        NDArray gp = qkvHeads(grad, heads);
+        NDArray[] views = {gp.select(0, 0), gp.select(0, 1), gp.select(0, 2)};
+        NDArray[] written = {target(backend, views[0]), target(backend, views[1]), target(backend, views[2])};
+        backend.attentionBackward(p.select(0, 0), p.select(0, 1), p.select(0, 2),
+                tokenHeads(Functional.f32(op, out), heads), tokenHeads(Functional.f32(op, gradOut), heads),
+                Functional.f32(op, lse), (float) scale, written[0], written[1], written[2]);
+        for (int i = 0; i < 3; i++) {
+            settle(backend, written[i], views[i]);
+        }
+        return grad;
     }
 }

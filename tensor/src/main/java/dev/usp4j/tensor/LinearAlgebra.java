@@ -103,8 +103,8 @@ final class LinearAlgebra {
         if (bias == null) {
             backend.matmul(x2.unsqueeze(0), wT.unsqueeze(0), out.unsqueeze(0));
         } else {
-            backend.copy(Elementwise.asCompute(bias, DType.F32).broadcastTo(rows, outF), out);
-            backend.matmulAdd(x2.unsqueeze(0), wT.unsqueeze(0), out.unsqueeze(0));
+            backend.matmulBias(x2.unsqueeze(0), wT.unsqueeze(0), Elementwise.asCompute(bias, DType.F32).contiguous(),
+                    out.unsqueeze(0));
         }
         int[] outShape = x.shape().clone();
         outShape[outShape.length - 1] = outF;

@@ -86,8 +86,8 @@ public final class EmulatedDevice {
                         case "toHost":
                             return copyOf(((Stored) args[0]).inner());
                         default:
-                            Object[] mapped = new Object[args.length];
-                            for (int i = 0; i < args.length; i++) {
+                            Object[] mapped = args == null ? null : new Object[args.length];
+                            for (int i = 0; mapped != null && i < args.length; i++) {
                                 mapped[i] = unwrap(args[i]);
                             }
                             try {

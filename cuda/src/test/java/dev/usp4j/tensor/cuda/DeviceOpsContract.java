@@ -40,7 +40,7 @@ abstract class DeviceOpsContract {
     }
 
     NDArray d(NDArray x) {
-        return x.to(device());
+        return x == null ? null : x.to(device());
     }
 
     /** The same function on the CPU and on the device. */
@@ -236,6 +236,41 @@ abstract class DeviceOpsContract {
                 assertClose(s + " backward " + i, cg[i], dg[i], HEAVY);
             }
         }
+    }
+
+    @Test
+    void adaLnModulationForwardAndBackward() {
+        // DiT's fused ops: shift/scale/gate as chunks of one projection, LayerNorm with and without affine.
+        NDArray x = randn(40, 3, 17, 48);
+        NDArray proj = randn(41, 3, 3 * 48);
+        NDArray shift = proj.narrow(1, 0, 48);
+        NDArray scale = proj.narrow(1, 48, 48);
+        NDArray gate = proj.narrow(1, 96, 48);
+        NDArray g = randn(42, 3, 17, 48);
+        NDArray br = randn(43, 3, 17, 48);
+        for (boolean affine : new boolean[] {false, true}) {
+            String s = affine ? "layer_norm_modulate affine" : "layer_norm_modulate";
+            NDArray w = affine ? randn(44, 48) : null;
+            NDArray b = affine ? randn(45, 48) : null;
+            NormResult c = Functional.layerNormModulateWithStats(x, w, b, shift, scale, 1e-6);
+            NormResult dv = Functional.layerNormModulateWithStats(d(x), d(w), d(b), d(shift), d(scale), 1e-6);
+            assertClose(s, c.out(), dv.out(), HEAVY);
+            NDArray[] cg = Functional.layerNormModulateBackward(g, x, c.mean(), c.rstd(), w, b, scale, 1e-6, true,
+                    true, true, true, true);
+            NDArray[] dg = Functional.layerNormModulateBackward(d(g), d(x), dv.mean(), dv.rstd(), d(w), d(b),
+                    d(scale), 1e-6, true, true, true, true, true);
+            for (int i = 0; i < 5; i++) {
+                if (cg[i] != null) {
+                    assertClose(s + " backward " + i, cg[i], dg[i], HEAVY);
+                }
+            }
+        }
+        assertClose("gated_add", Functional.gatedAdd(x, br, gate), Functional.gatedAdd(d(x), d(br), d(gate)),
+                ELEMENTWISE);
+        NDArray[] cg = Functional.gatedAddBackward(g, br, gate, true, true);
+        NDArray[] dg = Functional.gatedAddBackward(d(g), d(br), d(gate), true, true);
+        assertClose("gated_add backward branch", cg[0], dg[0], ELEMENTWISE);
+        assertClose("gated_add backward gate", cg[1], dg[1], HEAVY);
     }
 
     @Test

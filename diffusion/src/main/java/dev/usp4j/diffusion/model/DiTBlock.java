@@ -54,9 +54,9 @@ public final class DiTBlock extends Module {
                     + Arrays.toString(c.shape()));
         }
         List<Tensor> m = adaLNModulation.forward(c).chunk(6, 1);
-        Tensor h = AdaLnModulation.modulate(norm1.forward(x), m.get(0), m.get(1));
-        x = x.add(AdaLnModulation.gate(attn.forward(h), m.get(2)));
-        h = AdaLnModulation.modulate(norm2.forward(x), m.get(3), m.get(4));
-        return x.add(AdaLnModulation.gate(mlp.forward(h), m.get(5)));
+        Tensor h = AdaLnModulation.normModulate(norm1, x, m.get(0), m.get(1));
+        x = AdaLnModulation.gatedResidual(x, attn.forward(h), m.get(2));
+        h = AdaLnModulation.normModulate(norm2, x, m.get(3), m.get(4));
+        return AdaLnModulation.gatedResidual(x, mlp.forward(h), m.get(5));
     }
 }

@@ -33,6 +33,6 @@ public final class FinalLayer extends Module {
     /** x [N, T, D], c [N, D] → [N, T, p²·C_out]. */
     public Tensor forward(Tensor x, Tensor c) {
         List<Tensor> m = adaLNModulation.forward(c).chunk(2, 1);
-        return linear.forward(AdaLnModulation.modulate(normFinal.forward(x), m.get(0), m.get(1)));
+        return linear.forward(AdaLnModulation.normModulate(normFinal, x, m.get(0), m.get(1)));
     }
 }

@@ -9,7 +9,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Fused scaled-dot-product attention, forward and backward, for q [B, H, Nq, D], k [B, H, Nk, D] and
- * v [B, H, Nk, Dv] (F32, any strides whose last one is 1, so timm's permuted qkv views need no copy).
+ * v [B, H, Nk, Dv] (F32, any strides whose last one is 1, so timm's permuted qkv views need no copy); the output and
+ * the gradients may be such views too (rows of the [B, N, H·D] layout the projection reads, or of one packed
+ * [B, N, 3·H·D] qkv gradient), which saves the copies that transposing back would cost.
  *
  * <p>Forward, for each (batch·head, block of up to {@link #BLOCK_Q} query rows): S = Q_blk·Kᵀ (one packed GEMM
  * into a per-thread [rows, Nk] scratch, K transposed once per head so the GEMM reads row-major panels), then per
@@ -89,9 +91,8 @@ final class AttentionKernels {
         Heads qh = Heads.of(q);
         Heads kh = Heads.of(k);
         Heads vh = Heads.of(v);
-        float[] os = CpuStorage.of(out).floats();
+        Heads oh = Heads.of(out);
         float[] ls = CpuStorage.of(lse).floats();
-        int oOff = out.offset();
         int lOff = lse.offset();
         int br = queryBlock(nq, nk);
         int blocks = (nq + br - 1) / br;
@@ -116,14 +117,14 @@ final class AttentionKernels {
                     ls[lo + r] = softmaxRow(s, r * nk, nk, scale, lanes);
                 }
                 PackedGemm.sgemm(rows, dv, nk, s, 0, nk, 1, vh.a, vh.base(unit), vh.row, 1,
-                        os, oOff + (unit * nq + q0) * dv, dv, false);
+                        oh.a, oh.base(unit) + q0 * oh.row, oh.row, false);
             }
         });
     }
 
     /**
      * Gradients of {@link #attention} from its output, the output gradient and the saved log-sum-exp; gradQ, gradK
-     * and gradV are contiguous and each may be null (not needed).
+     * and gradV (any strides with a unit last one) may each be null (not needed).
      */
     static void attentionBackward(NDArray q, NDArray k, NDArray v, NDArray out, NDArray gradOut, NDArray lse,
                                   float scale, NDArray gradQ, NDArray gradK, NDArray gradV) {
@@ -154,12 +155,9 @@ final class AttentionKernels {
         boolean needK = gradK != null;
         boolean needV = gradV != null;
         boolean needS = needQ || needK;
-        float[] gq = needQ ? CpuStorage.of(gradQ).floats() : null;
-        float[] gk = needK ? CpuStorage.of(gradK).floats() : null;
-        float[] gv = needV ? CpuStorage.of(gradV).floats() : null;
-        int gqOff = needQ ? gradQ.offset() : 0;
-        int gkOff = needK ? gradK.offset() : 0;
-        int gvOff = needV ? gradV.offset() : 0;
+        Heads gqh = needQ ? Heads.of(gradQ) : null;
+        Heads gkh = needK ? Heads.of(gradK) : null;
+        Heads gvh = needV ? Heads.of(gradV) : null;
         int br = queryBlock(nq, nk);
         long macs = (long) nq * nk * (2L * d + 3L * dv);
         Parallel.forRange(units, (int) Math.max(1, BLOCK_MACS / macs), (start, end) -> {
@@ -189,7 +187,7 @@ final class AttentionKernels {
                     if (needV) {
                         // dV[key, c] += Σ_rows P[row, key]·dO[row, c]: P read transposed through its strides.
                         PackedGemm.sgemm(nk, dv, rows, p, 0, 1, nk, gh.a, gRows, gh.row, 1,
-                                gv, gvOff + unit * nk * dv, dv, !first);
+                                gvh.a, gvh.base(unit), gvh.row, !first);
                     }
                     if (!needS) {
                         continue;
@@ -204,11 +202,11 @@ final class AttentionKernels {
                     }
                     if (needQ) {
                         PackedGemm.sgemm(rows, d, nk, ds, 0, nk, 1, kh.a, kh.base(unit), kh.row, 1,
-                                gq, gqOff + (unit * nq + q0) * d, d, false);
+                                gqh.a, gqh.base(unit) + q0 * gqh.row, gqh.row, false);
                     }
                     if (needK) {
                         PackedGemm.sgemm(nk, d, rows, ds, 0, 1, nk, qh.a, qRows, qh.row, 1,
-                                gk, gkOff + unit * nk * d, d, !first);
+                                gkh.a, gkh.base(unit), gkh.row, !first);
                     }
                 }
             }

@@ -129,6 +129,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void matmulBias(NDArray a, NDArray b, NDArray bias, NDArray out) {
+        MatmulKernels.matmulBias(a, b, bias, out);
+    }
+
+    @Override
     public void layerNorm(NDArray x, int rows, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
                           NDArray rstd) {
         NormKernels.layerNorm(x, rows, weight, bias, eps, out, mean, rstd);
@@ -184,6 +189,37 @@ public final class CpuBackend implements Backend {
                                       NDArray gradBias) {
         NormBackwardKernels.groupNormBackward(x, gradOut, mean, rstd, weight, bias, groups, eps, true, gradX,
                 gradWeight, gradBias);
+    }
+
+    @Override
+    public boolean stridedAttentionOutputs() {
+        return true;
+    }
+
+    @Override
+    public void layerNormModulate(NDArray x, NDArray weight, NDArray bias, NDArray shift, NDArray scale, float eps,
+                                  NDArray out, NDArray mean, NDArray rstd) {
+        ModulationKernels.layerNormModulate(x, weight, bias, shift, scale, eps, out, mean, rstd);
+    }
+
+    @Override
+    public void layerNormModulateBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
+                                          NDArray bias, NDArray scale, float eps, NDArray gradX,
+                                          NDArray gradWeight, NDArray gradBias, NDArray gradShift,
+                                          NDArray gradScale) {
+        ModulationKernels.layerNormModulateBackward(x, gradOut, mean, rstd, weight, bias, scale, gradX, gradWeight,
+                gradBias, gradShift, gradScale);
+    }
+
+    @Override
+    public void gatedAdd(NDArray x, NDArray branch, NDArray gate, NDArray out) {
+        ModulationKernels.gatedAdd(x, branch, gate, out);
+    }
+
+    @Override
+    public void gatedAddBackward(NDArray gradOut, NDArray branch, NDArray gate, NDArray gradBranch,
+                                 NDArray gradGate) {
+        ModulationKernels.gatedAddBackward(gradOut, branch, gate, gradBranch, gradGate);
     }
 
     @Override

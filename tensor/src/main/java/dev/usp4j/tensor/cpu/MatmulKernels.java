@@ -52,4 +52,13 @@ final class MatmulKernels {
             body.run(0, batch);
         }
     }
+
+    /** out[0] = a[0]·b[0] + bias for one product (a linear layer), the bias contiguous. */
+    static void matmulBias(NDArray a, NDArray b, NDArray bias, NDArray out) {
+        int[] as = a.strides();
+        int[] bs = b.strides();
+        PackedGemm.sgemmBias(a.size(1), b.size(2), a.size(2), CpuStorage.of(a).floats(), a.offset(), as[1], as[2],
+                CpuStorage.of(b).floats(), b.offset(), bs[1], bs[2], CpuStorage.of(bias).floats(), bias.offset(),
+                CpuStorage.of(out).floats(), out.offset(), b.size(2));
+    }
 }

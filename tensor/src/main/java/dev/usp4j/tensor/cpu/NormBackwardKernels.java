@@ -97,7 +97,7 @@ final class NormBackwardKernels {
     }
 
     /** pw[p + i] += g·x̂ and pb[p + i] += g along one row (either may be null). */
-    private static void paramSums(float[] x, int xo, float[] g, int go, int n, float m, float rs, float[] pw,
+    static void paramSums(float[] x, int xo, float[] g, int go, int n, float m, float rs, float[] pw,
                                   float[] pb, int p) {
         int i = 0;
         if (!KernelPath.SCALAR) {
@@ -123,7 +123,7 @@ final class NormBackwardKernels {
     }
 
     /** out[i] = Σ_k partial[k·n + i] in chunk order, parallel over columns; out may be null. */
-    private static void reduceChunks(float[] partial, NDArray out, int chunks, int n) {
+    static void reduceChunks(float[] partial, NDArray out, int chunks, int n) {
         if (out == null) {
             return;
         }
@@ -141,7 +141,7 @@ final class NormBackwardKernels {
     }
 
     /** sums = {Σ ĝ, Σ ĝ·x̂} over one row, ĝ = g·w. */
-    private static void rowSums(float[] x, int xo, float[] g, int go, float[] w, int wo, int n, float m, float rs,
+    static void rowSums(float[] x, int xo, float[] g, int go, float[] w, int wo, int n, float m, float rs,
                                 float[] sums, float[] scratch) {
         float sa = 0f;
         float sb = 0f;
@@ -171,7 +171,7 @@ final class NormBackwardKernels {
     }
 
     /** dx = rstd·(ĝ − ma − x̂·mb) over one row, where ma = mean(ĝ) and mb = mean(ĝ·x̂). */
-    private static void inputGrad(float[] x, int xo, float[] g, int go, float[] w, int wo, int n, float m, float rs,
+    static void inputGrad(float[] x, int xo, float[] g, int go, float[] w, int wo, int n, float m, float rs,
                                   float ma, float mb, float[] dx, int dxo) {
         int i = 0;
         if (!KernelPath.SCALAR) {

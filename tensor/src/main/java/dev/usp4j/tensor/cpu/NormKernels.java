@@ -125,7 +125,7 @@ final class NormKernels {
     }
 
     /** y = ((x − hi) − lo)·rstd·w + b over one LayerNorm row; w and b may be null. */
-    private static void affine(float[] x, int xo, float[] y, int yo, int n, Stats st, float[] w, int wo, float[] b,
+    static void affine(float[] x, int xo, float[] y, int yo, int n, Stats st, float[] w, int wo, float[] b,
                                int bo) {
         float hi = st.hi();
         float lo = st.lo();

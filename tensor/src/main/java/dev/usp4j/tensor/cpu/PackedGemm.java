@@ -90,14 +90,51 @@ public final class PackedGemm {
                 accumulate);
     }
 
+    /**
+     * C[m×n] = A[m×k]·B[k×n] + bias, bias[biasOff + j] added to column j of every row (a linear layer), with
+     * operands as in {@link #sgemm}. The packed path writes each C tile's bias rows just before the tile's first
+     * K block accumulates onto them, while the tile is in cache, rather than in a separate pass over all of C
+     * beforehand; the floats are the same as that pass followed by an accumulating product.
+     */
+    public static void sgemmBias(int m, int n, int k,
+                                 float[] a, int aOff, int aRowStride, int aColStride,
+                                 float[] b, int bOff, int bRowStride, int bColStride,
+                                 float[] bias, int biasOff, float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        long macs = (long) m * n * k;
+        boolean small = macs < SMALL_MACS || m <= 4 || n == 1;
+        if (k == 0 || KernelPath.SCALAR || small) {
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(bias, biasOff, c, cOff + i * ldc, n);
+            }
+            sgemm(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc, true);
+            return;
+        }
+        packed(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, bias, biasOff, c, cOff,
+                ldc, false);
+    }
+
     /** The packed algorithm for any m, n, k &gt; 0, split across threads when large enough (tests call it too). */
     static void packed(int m, int n, int k, float[] a, int aOff, int aRowStride, int aColStride, float[] b, int bOff,
                        int bRowStride, int bColStride, float[] c, int cOff, int ldc, boolean accumulate) {
+        packed(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, null, 0, c, cOff, ldc,
+                accumulate);
+    }
+
+    /** As above; with a bias (not null) C starts from it instead of being overwritten or accumulated onto. */
+    private static void packed(int m, int n, int k, float[] a, int aOff, int aRowStride, int aColStride, float[] b,
+                               int bOff, int bRowStride, int bColStride, float[] bias, int biasOff, float[] c,
+                               int cOff, int ldc, boolean accumulate) {
         long macs = (long) m * n * k;
         int threads = macs < PARALLEL_MACS || Parallel.inParallelRegion() ? 1 : Parallel.threads();
         if (threads == 1) {
-            blocked(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc,
-                    accumulate);
+            blocked(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, bias, biasOff, c, cOff,
+                    ldc, accumulate);
             return;
         }
         boolean byRows = splitRows(m, n, threads);
@@ -111,10 +148,10 @@ public final class PackedGemm {
                 int hi = Math.min(extent, (int) ((long) tiles * (t + 1) / parts) * unit);
                 if (byRows) {
                     blocked(hi - lo, n, k, a, aOff + lo * aRowStride, aRowStride, aColStride, b, bOff, bRowStride,
-                            bColStride, c, cOff + lo * ldc, ldc, accumulate);
+                            bColStride, bias, biasOff, c, cOff + lo * ldc, ldc, accumulate);
                 } else {
                     blocked(m, hi - lo, k, a, aOff, aRowStride, aColStride, b, bOff + lo * bColStride, bRowStride,
-                            bColStride, c, cOff + lo, ldc, accumulate);
+                            bColStride, bias, biasOff + lo, c, cOff + lo, ldc, accumulate);
                 }
             }
         });
@@ -141,7 +178,8 @@ public final class PackedGemm {
 
     /** The blocked algorithm on the calling thread. */
     private static void blocked(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
-                                int brs, int bcs, float[] c, int cOff, int ldc, boolean accumulate) {
+                                int brs, int bcs, float[] bias, int biasOff, float[] c, int cOff, int ldc,
+                                boolean accumulate) {
         GemmWorkspace ws = GemmWorkspace.get();
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
@@ -158,19 +196,25 @@ public final class PackedGemm {
                 int kc = (int) ((long) k * (kb + 1) / kBlocks) - pc;
                 GemmPacking.packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bPack);
                 boolean acc = accumulate || kb > 0;
+                float[] start = kb == 0 ? bias : null;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     GemmPacking.packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, aPack);
-                    macroKernel(mc, nc, kc, aPack, bPack, c, cOff + ic * ldc + jc, ldc, acc, ws.tile);
+                    macroKernel(mc, nc, kc, aPack, bPack, start, biasOff + jc, c, cOff + ic * ldc + jc, ldc, acc,
+                            ws.tile);
                 }
             }
         }
     }
 
-    /** All micro-tiles of one packed A block times one packed B panel. */
-    private static void macroKernel(int mc, int nc, int kc, MemorySegment aPack, MemorySegment bPack, float[] c,
-                                    int cOff, int ldc, boolean acc, float[] tile) {
-        VectorMask<Float> mode = GemmKernel.mode(acc);
+    /**
+     * All micro-tiles of one packed A block times one packed B panel; with a bias (not null) each tile first gets
+     * the bias in its rows and the product accumulates onto it.
+     */
+    private static void macroKernel(int mc, int nc, int kc, MemorySegment aPack, MemorySegment bPack, float[] bias,
+                                    int biasOff, float[] c, int cOff, int ldc, boolean acc, float[] tile) {
+        boolean fromBias = bias != null;
+        VectorMask<Float> mode = GemmKernel.mode(acc || fromBias);
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             // The last panel may be narrower: use the kernel with just enough vectors.
@@ -181,13 +225,19 @@ public final class PackedGemm {
                 long ao = 4L * ir * kc;
                 int ci = cOff + ir * ldc + jr;
                 if (mr == MR && nr == vectors * LANES) {
+                    if (fromBias) {
+                        for (int i = 0; i < MR; i++) {
+                            System.arraycopy(bias, biasOff + jr, c, ci + i * ldc, nr);
+                        }
+                    }
                     tile(vectors, kc, aPack, ao, bPack, bo, c, ci, ldc, mode);
                 } else {
                     tile(vectors, kc, aPack, ao, bPack, bo, tile, 0, NR, GemmKernel.STORE);
                     for (int i = 0; i < mr; i++) {
                         int row = ci + i * ldc;
                         for (int j = 0; j < nr; j++) {
-                            c[row + j] = acc ? c[row + j] + tile[i * NR + j] : tile[i * NR + j];
+                            float t = tile[i * NR + j];
+                            c[row + j] = fromBias ? bias[biasOff + jr + j] + t : acc ? c[row + j] + t : t;
                         }
                     }
                 }

@@ -260,6 +260,43 @@ class PackedGemmTest {
         return c;
     }
 
+    /**
+     * sgemmBias against what it replaces, the bias copied into every row and an accumulating sgemm: the very same
+     * floats, on shapes taking the small path, full and edge tiles, several K blocks, and row and column thread
+     * splits (whose column slabs start inside the bias), with nothing outside C touched.
+     */
+    @Test
+    void biasInTheGemmGivesTheFloatsOfCopyThenAccumulate() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        int[][] cases = {{5, 7, 3}, {3, 200, 50}, {130, 70, 600}, {1024, 384, 96}, {64, 2304, 384}, {300, 1000, 40},
+            {97, 129, 1100}};
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            for (int[] s : cases) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                Mat a = operand(rnd, m, k, false, 1);
+                Mat b = operand(rnd, k, n, true, 1);
+                float[] bias = new float[n + 3];
+                for (int i = 0; i < bias.length; i++) {
+                    bias[i] = (float) (rnd.nextDouble() * 4 - 2);
+                }
+                int ldc = n + 2;
+                float[] c = new float[1 + m * ldc];
+                Arrays.fill(c, Float.NaN);
+                float[] want = c.clone();
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(bias, 3, want, 1 + i * ldc, n);
+                }
+                PackedGemm.sgemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, want, 1, ldc, true);
+                PackedGemm.sgemmBias(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, bias, 3, c, 1,
+                        ldc);
+                assertArrayEquals(want, c, threads + " thread(s), m=" + m + " n=" + n + " k=" + k);
+            }
+        }
+    }
+
     @Test
     void oneAndTwoThreadsAreBitIdentical() {
         // {m, n, k, transposes (bit 0: A, bit 1: B), accumulate}: packed row splits (tall C) and column splits
