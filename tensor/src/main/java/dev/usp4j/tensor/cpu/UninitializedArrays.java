@@ -22,6 +22,12 @@ import java.util.Map;
  * {@code new float[]}. With {@code usp4j.poisonOutputs=true} every array is filled with NaN instead: the test
  * suites run that way, so a kernel that forgets part of its output is caught.
  *
+ * <p>Measured limit (Temurin 25, G1, 2026-11-27): an array too large for the thread's TLAB — every activation of a
+ * training step — takes C2's slow path, {@code OptoRuntime::new_array_C}, which clears it regardless (perf shows
+ * the memset under {@code MemAllocator::allocate}, for this call and for {@code new float[]} alike; a 1.5 MB
+ * output costs ~60–90 µs either way, 30–55 ms of a DiT-S/2 or MAE step). So for large outputs only the pool below
+ * saves the clear; fresh activations of the forward pass still pay it.
+ *
  * <p>It is also the CPU's caching allocator: arrays the autograd engine is done with come back through
  * {@link #recycle} and are handed out again for the next output of the same length, so a training step's gradient
  * buffers are reused from step to step instead of drawn from fresh memory (see {@code Backend.recycle}).
