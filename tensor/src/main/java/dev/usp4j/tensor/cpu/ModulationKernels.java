@@ -30,38 +30,13 @@ final class ModulationKernels {
     static void layerNormModulate(NDArray x, NDArray weight, NDArray bias, NDArray shift, NDArray scale, float eps,
                                   NDArray out, NDArray mean, NDArray rstd) {
         int t = x.size(1);
-        int d = x.size(2);
-        int rows = x.size(0) * t;
-        if (rows == 0 || d == 0) {
-            NormKernels.layerNorm(x, rows, weight, bias, eps, out, mean, rstd);
-            return;
-        }
-        float[] xs = CpuStorage.of(x).floats();
-        float[] ys = CpuStorage.of(out).floats();
-        float[] ms = CpuStorage.of(mean).floats();
-        float[] rs = CpuStorage.of(rstd).floats();
-        float[] ws = weight == null ? null : CpuStorage.of(weight).floats();
-        float[] bs = bias == null ? null : CpuStorage.of(bias).floats();
         float[] sh = CpuStorage.of(shift).floats();
         float[] sc = CpuStorage.of(scale).floats();
-        int wo = weight == null ? 0 : weight.offset();
-        int bo = bias == null ? 0 : bias.offset();
-        int xo = x.offset();
-        int yo = out.offset();
         int sho = shift.offset();
         int sco = scale.offset();
-        Parallel.forRange(rows, (int) Math.max(1, StridedLoop.GRAIN / (3L * d)), (start, end) -> {
-            double[] dev = new double[2];
-            float[] s = new float[LANES];
-            for (int r = start; r < end; r++) {
-                int off = r * d;
-                NormKernels.Stats st = NormKernels.stats(xs, xo + off, d, eps, dev, s);
-                ms[mean.offset() + r] = st.mean();
-                rs[rstd.offset() + r] = st.rstd();
-                NormKernels.affine(xs, xo + off, ys, yo + off, d, st, ws, wo, bs, bo);
-                int n = r / t;
-                modulateRow(ys, yo + off, sh, sho + n * d, sc, sco + n * d, d);
-            }
+        NormKernels.layerNorm(x, x.size(0) * t, weight, bias, eps, out, mean, rstd, (r, y, yo, d) -> {
+            int v = (r / t) * d;
+            modulateRow(y, yo, sh, sho + v, sc, sco + v, d);
         });
     }
 

@@ -42,8 +42,20 @@ final class NormKernels {
         CopyKernels.fill(rstd, Double.NaN);
     }
 
+    /** Work on each output row right after it is normalised, while it is still in cache (DiT's modulation). */
+    @FunctionalInterface
+    interface RowEpilogue {
+        void apply(int row, float[] y, int offset, int n);
+    }
+
     static void layerNorm(NDArray x, int rows, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
                           NDArray rstd) {
+        layerNorm(x, rows, weight, bias, eps, out, mean, rstd, null);
+    }
+
+    /** LayerNorm, then {@code then} (when not null) on each finished output row. */
+    static void layerNorm(NDArray x, int rows, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
+                          NDArray rstd, RowEpilogue then) {
         if (rows == 0 || x.numel() == 0) {
             emptyStats(mean, rstd);
             return;
@@ -68,6 +80,9 @@ final class NormKernels {
                 ms[mean.offset() + r] = st.mean();
                 rs[rstd.offset() + r] = st.rstd();
                 affine(xs, xo + off, ys, yo + off, c, st, ws, wo, bs, bo);
+                if (then != null) {
+                    then.apply(r, ys, yo + off, c);
+                }
             }
         });
     }
