@@ -112,6 +112,9 @@ public final class Parallel {
             if (f instanceof Error err) {
                 throw err;
             }
+            if (f != null) {
+                throw new IllegalStateException("a parallel block failed", f);
+            }
         }
     }
 
@@ -209,8 +212,16 @@ public final class Parallel {
             while (true) {
                 Range r = await();
                 body = null;
-                runCapturing(r, start, end, failures, 1);
-                done = true;
+                Throwable[] fails = failures;
+                try {
+                    runCapturing(r, start, end, fails, 1);
+                } catch (Throwable t) {
+                    // Anything runCapturing lets through (a sneakily thrown checked exception) still reaches the
+                    // caller, and done is set whatever happens: the caller spins on it and this thread must live.
+                    fails[1] = t;
+                } finally {
+                    done = true;
+                }
             }
         }
 

@@ -65,6 +65,46 @@ class ParallelTest {
         assertFalse(Parallel.inParallelRegion());
     }
 
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    /**
+     * The spinning helper that takes the second block of two-block loops: a checked exception thrown sneakily
+     * there still reaches the caller (wrapped), the helper survives it, and loops from two threads at once (one
+     * of them then going to the pool) both cover their ranges exactly.
+     */
+    @Test
+    void theSecondBlockHelperSurvivesFailuresAndConcurrentCallers() throws Exception {
+        Parallel.setThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(10, 1, (s, end) -> {
+            if (s > 0) {
+                sneakyThrow(new java.io.IOException("checked, block " + s));
+            }
+        }));
+        assertTrue(e.getCause() instanceof java.io.IOException, String.valueOf(e.getCause()));
+        int n = 200_000;
+        long[] sums = new long[2];
+        Thread other = new Thread(() -> {
+            for (int rep = 0; rep < 200; rep++) {
+                AtomicInteger count = new AtomicInteger();
+                Parallel.forRange(n, 1000, (s, end) -> count.addAndGet(end - s));
+                sums[1] += count.get();
+            }
+        });
+        other.start();
+        for (int rep = 0; rep < 200; rep++) {
+            AtomicInteger count = new AtomicInteger();
+            Parallel.forRange(n, 1000, (s, end) -> count.addAndGet(end - s));
+            sums[0] += count.get();
+        }
+        other.join();
+        assertEquals(200L * n, sums[0]);
+        assertEquals(200L * n, sums[1]);
+        assertTrue(Parallel.quiesce(1000));
+    }
+
     @Test
     void elementwiseResultsDoNotDependOnThreadCount() {
         NDArray x = NDArray.randn(new dev.usp4j.tensor.random.Generator(5), 300, 1001);
