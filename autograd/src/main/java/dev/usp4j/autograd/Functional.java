@@ -2,6 +2,7 @@ package dev.usp4j.autograd;
 
 import dev.usp4j.tensor.Conv2dSpec;
 import dev.usp4j.tensor.InterpolationMode;
+import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.PadMode;
 import dev.usp4j.tensor.Pool2dSpec;
 
@@ -48,6 +49,15 @@ public final class Functional {
     /** DiT's gated residual x + gate·branch (x, branch [N, T, D], gate [N, D]) as one op: the same values. */
     public static Tensor gatedAdd(Tensor x, Tensor branch, Tensor gate) {
         return NormOps.gatedAdd(x, branch, gate);
+    }
+
+    /**
+     * F.cross_entropy(reduction='none') for logits [R, C] and integer class targets [R], fused: per-row losses
+     * (1 − ε)·(lse − x_y) + ε·(lse − mean_c x_c), 0 for targets equal to {@code ignoreIndex}, with a one-pass
+     * backward that needs neither the log-probabilities nor one-hot targets stored.
+     */
+    public static Tensor softmaxCrossEntropy(Tensor logits, NDArray target, long ignoreIndex, double smoothing) {
+        return ReductionOps.softmaxCrossEntropy(logits, target, ignoreIndex, smoothing);
     }
 
     /** F.group_norm of x [N, C, *]; weight and bias [C] may be null. */

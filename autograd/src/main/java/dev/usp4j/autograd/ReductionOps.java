@@ -333,6 +333,20 @@ final class ReductionOps {
 
     // ---- softmax ----------------------------------------------------------------------------------------------
 
+    /**
+     * Per-row softmax-cross-entropy of logits [R, C] against class targets [R] as one node: it keeps the logits and
+     * the per-row lse, and its backward is one fused kernel (tensor's {@code Functional.softmaxCrossEntropy}).
+     */
+    static Tensor softmaxCrossEntropy(Tensor logits, NDArray target, long ignoreIndex, double smoothing) {
+        NDArray x = logits.data();
+        NDArray[] r = dev.usp4j.tensor.Functional.softmaxCrossEntropy(x, target, ignoreIndex, smoothing);
+        NDArray lse = r[1];
+        DType xt = logits.dtype();
+        return Graph.record("softmax_cross_entropy", r[0], logits, c -> new NDArray[] {ConvOps.like(
+                dev.usp4j.tensor.Functional.softmaxCrossEntropyBackward(c.g(), x, target, lse, ignoreIndex,
+                        smoothing), xt)}, x, lse);
+    }
+
     /** softmax: y·(g − Σ g·y); log_softmax: g − softmax·Σ g (sums over dim). */
     static Tensor softmax(Tensor a, int dim, boolean log) {
         NDArray out = log ? a.data().logSoftmax(dim) : a.data().softmax(dim);

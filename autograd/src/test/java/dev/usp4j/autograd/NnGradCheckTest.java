@@ -92,6 +92,14 @@ class NnGradCheckTest {
     }
 
     @Test
+    void softmaxCrossEntropy() {
+        NDArray target = NDArray.of(new long[] {2, -100, 0, 4}, 4);
+        check("softmax_cross_entropy", t -> Functional.softmaxCrossEntropy(t[0], target, -100, 0), randn(4, 5));
+        check("softmax_cross_entropy smoothed, transposed logits",
+                t -> Functional.softmaxCrossEntropy(t[0].t(), target, -100, 0.2), randn(5, 4));
+    }
+
+    @Test
     void interpolate() {
         for (InterpolationMode mode : InterpolationMode.values()) {
             for (boolean ac : mode == InterpolationMode.NEAREST ? new boolean[] {false} : new boolean[] {false, true}) {

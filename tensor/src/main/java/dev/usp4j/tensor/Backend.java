@@ -192,6 +192,38 @@ public interface Backend {
     }
 
     /**
+     * Softmax-cross-entropy per row of logits [R, C] (contiguous F32) against targets [R] (contiguous I64, each in
+     * [0, C) or equal to ignoreIndex): lse[r] = log Σ_c exp(x[r, c]) and loss[r] = (1 − ε)·(lse − x[r, y]) +
+     * ε·(lse − mean_c x[r, c]), 0 where y = ignoreIndex. This default composes log-softmax and a gather; a backend
+     * may do each row in one pass.
+     */
+    default void softmaxCrossEntropy(NDArray logits, NDArray target, long ignoreIndex, float smoothing, NDArray loss,
+                                     NDArray lse) {
+        NDArray ignored = target.eq(ignoreIndex);
+        NDArray logp = logits.logSoftmax(1);
+        copy(logits.select(1, 0).sub(logp.select(1, 0)), lse);
+        NDArray nll = logp.gather(1, target.maskedFill(ignored, 0).unsqueeze(1)).squeeze(1).neg();
+        NDArray rowLoss = nll.mul(1 - smoothing).sub(logp.mean(new int[] {1}, false).mul(smoothing));
+        copy(rowLoss.maskedFill(ignored, 0), loss);
+    }
+
+    /**
+     * Gradient of {@link #softmaxCrossEntropy} for the logits: grad[r, c] = g[r]·(exp(x[r, c] − lse[r]) −
+     * (1 − ε)·[c = y_r] − ε/C), 0 for ignored rows; gradLoss and lse are [R]. This default composes the ops.
+     */
+    default void softmaxCrossEntropyBackward(NDArray logits, NDArray target, NDArray lse, NDArray gradLoss,
+                                             long ignoreIndex, float smoothing, NDArray gradLogits) {
+        int classes = logits.size(1);
+        NDArray ignored = target.eq(ignoreIndex);
+        NDArray onehot = NDArray.arange(classes).to(logits.device()).unsqueeze(0)
+                .eq(target.maskedFill(ignored, 0).unsqueeze(1)).to(DType.F32);
+        NDArray p = logits.sub(lse.unsqueeze(1)).exp();
+        NDArray g = p.sub(onehot.mul(1 - smoothing)).sub(smoothing / classes)
+                .mul(gradLoss.maskedFill(ignored, 0).unsqueeze(1));
+        copy(g, gradLogits);
+    }
+
+    /**
      * DiT's gated residual, out[n, t, :] = x[n, t, :] + gate[n, :]·branch[n, t, :] for x and branch [N, T, D] and
      * gate [N, D] (all contiguous). This default composes the two broadcast ops; a backend may fuse them.
      */

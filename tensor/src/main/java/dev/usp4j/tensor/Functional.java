@@ -201,6 +201,24 @@ public final class Functional {
         return FunctionalModulation.gatedAddBackward(gradOut, branch, gate, branchGrad, gateGrad);
     }
 
+    /**
+     * F.cross_entropy's per-row losses for logits [R, C] and integer class targets [R], fused: with smoothing ε a
+     * row's loss is (1 − ε)·(lse − x_y) + ε·(lse − mean_c x_c), where lse = log Σ_c exp(x_c); rows whose target
+     * equals {@code ignoreIndex} get 0. Returns {loss [R], lse [R]}; the backward needs only lse besides the inputs.
+     */
+    public static NDArray[] softmaxCrossEntropy(NDArray logits, NDArray target, long ignoreIndex, double smoothing) {
+        return FunctionalLoss.softmaxCrossEntropy(logits, target, ignoreIndex, smoothing);
+    }
+
+    /**
+     * Gradient of {@link #softmaxCrossEntropy} for the logits: g_r·(softmax(x_r) − (1 − ε)·onehot(y_r) − ε/C) per
+     * row, 0 for ignored rows, from the loss gradient [R] and the forward's lse.
+     */
+    public static NDArray softmaxCrossEntropyBackward(NDArray gradLoss, NDArray logits, NDArray target, NDArray lse,
+                                                      long ignoreIndex, double smoothing) {
+        return FunctionalLoss.softmaxCrossEntropyBackward(gradLoss, logits, target, lse, ignoreIndex, smoothing);
+    }
+
     /** F.group_norm of x [N, C, *]; weight and bias [C] may be null. */
     public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
         return groupNormWithStats(x, groups, weight, bias, eps).out();

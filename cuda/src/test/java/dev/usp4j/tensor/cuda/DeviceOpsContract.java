@@ -274,6 +274,22 @@ abstract class DeviceOpsContract {
     }
 
     @Test
+    void softmaxCrossEntropyForwardAndBackward() {
+        NDArray logits = randn(46, 9, 37).mul(8);
+        NDArray target = NDArray.of(new long[] {3, 36, -100, 0, 7, 7, 21, 1, 30}, 9);
+        NDArray g = randn(47, 9);
+        for (double eps : new double[] {0, 0.1}) {
+            NDArray[] c = Functional.softmaxCrossEntropy(logits, target, -100, eps);
+            NDArray[] dv = Functional.softmaxCrossEntropy(d(logits), d(target), -100, eps);
+            assertClose("softmax_cross_entropy " + eps, c[0], dv[0], HEAVY);
+            assertClose("softmax_cross_entropy lse " + eps, c[1], dv[1], HEAVY);
+            assertClose("softmax_cross_entropy backward " + eps,
+                    Functional.softmaxCrossEntropyBackward(g, logits, target, c[1], -100, eps),
+                    Functional.softmaxCrossEntropyBackward(d(g), d(logits), d(target), dv[1], -100, eps), HEAVY);
+        }
+    }
+
+    @Test
     void convolutionsForwardAndBackward() {
         Conv2dSpec[] specs = {Conv2dSpec.of(1, 1), Conv2dSpec.of(2, 1), Conv2dSpec.of(2, 0),
             Conv2dSpec.of(1, 2).withDilation(2, 2), Conv2dSpec.of(1, 1).withGroups(2),

@@ -102,10 +102,14 @@ public final class Losses {
                     + " ignore_index " + ignoreIndex + ", got values in [" + (long) safe.min().item() + ", "
                     + (long) safe.max().item() + "]");
         }
+        double kept = target.numel() - ignored.sum().item();
+        if (ls.length == 2) {
+            return reduceKept(dev.usp4j.autograd.Functional.softmaxCrossEntropy(logits, target, ignoreIndex,
+                    labelSmoothing), reduction, kept);
+        }
         Tensor logp = logits.logSoftmax(1);
         Tensor nll = logp.gather(1, safe.unsqueeze(1)).squeeze(1).neg().maskedFill(ignored, 0);
         Tensor smooth = labelSmoothing == 0 ? null : logp.sum(1).neg().maskedFill(ignored, 0);
-        double kept = target.numel() - ignored.sum().item();
         Tensor nllRed = reduceKept(nll, reduction, kept);
         if (smooth == null) {
             return nllRed;

@@ -212,6 +212,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void softmaxCrossEntropy(NDArray logits, NDArray target, long ignoreIndex, float smoothing, NDArray loss,
+                                    NDArray lse) {
+        CrossEntropyKernels.forward(logits, target, ignoreIndex, smoothing, loss, lse);
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(NDArray logits, NDArray target, NDArray lse, NDArray gradLoss,
+                                            long ignoreIndex, float smoothing, NDArray gradLogits) {
+        CrossEntropyKernels.backward(logits, target, lse, gradLoss, ignoreIndex, smoothing, gradLogits);
+    }
+
+    @Override
     public void gatedAdd(NDArray x, NDArray branch, NDArray gate, NDArray out) {
         ModulationKernels.gatedAdd(x, branch, gate, out);
     }
