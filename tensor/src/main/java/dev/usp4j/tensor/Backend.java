@@ -129,6 +129,21 @@ public interface Backend {
     }
 
     /**
+     * A linear layer whose weights are stored as bfloat16: out [M, N] = x [M, K]·wᵀ (+ bias [N] when not null), x,
+     * bias and out contiguous F32, w contiguous BF16 [N, K]. This default widens w to a float copy and multiplies;
+     * a backend may read the half-width weights directly, which is what makes them worth having where a layer is
+     * bound by reading its weights (few rows: batch-1 inference).
+     */
+    default void linearBf16(NDArray x, NDArray w, NDArray bias, NDArray out) {
+        NDArray wT = w.to(DType.F32).mT().unsqueeze(0);
+        if (bias == null) {
+            matmul(x.unsqueeze(0), wT, out.unsqueeze(0));
+        } else {
+            matmulBias(x.unsqueeze(0), wT, bias, out.unsqueeze(0));
+        }
+    }
+
+    /**
      * LayerNorm over the last {@code x.numel()/rows} elements of each of {@code rows} rows: x contiguous,
      * weight/bias (nullable) of that size. Also writes each row's mean and 1/sqrt(var+eps) (F32, [rows]), which
      * the backward pass reuses.

@@ -97,17 +97,22 @@ final class LinearAlgebra {
         int[] lead = Arrays.copyOf(x.shape(), x.rank() - 1);
         int rows = Shape.numel(lead);
         NDArray x2 = Elementwise.asCompute(x, DType.F32).reshape(rows, in);
-        NDArray wT = Elementwise.asCompute(weight, DType.F32).mT();
         NDArray out = Creation.output(DType.F32, x.device(), rows, outF);
         Backend backend = x.backend();
+        NDArray bias32 = bias == null ? null : Elementwise.asCompute(bias, DType.F32).contiguous();
+        int[] outShape = x.shape().clone();
+        outShape[outShape.length - 1] = outF;
+        if (weight.dtype() == DType.BF16) {
+            // Half-width weights are read as they are, not widened to a float copy first.
+            backend.linearBf16(x2.contiguous(), weight.contiguous(), bias32, out);
+            return out.view(outShape);
+        }
+        NDArray wT = Elementwise.asCompute(weight, DType.F32).mT();
         if (bias == null) {
             backend.matmul(x2.unsqueeze(0), wT.unsqueeze(0), out.unsqueeze(0));
         } else {
-            backend.matmulBias(x2.unsqueeze(0), wT.unsqueeze(0), Elementwise.asCompute(bias, DType.F32).contiguous(),
-                    out.unsqueeze(0));
+            backend.matmulBias(x2.unsqueeze(0), wT.unsqueeze(0), bias32, out.unsqueeze(0));
         }
-        int[] outShape = x.shape().clone();
-        outShape[outShape.length - 1] = outF;
         return out.view(outShape);
     }
 

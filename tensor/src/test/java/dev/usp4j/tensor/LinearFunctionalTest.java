@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.usp4j.tensor.random.Generator;
 import org.junit.jupiter.api.Test;
 
-/** Functional.linear (bias folded into the GEMM) against matmul followed by a broadcast add. */
+/**
+ * Functional.linear (bias folded into the GEMM) against matmul followed by a broadcast add, and with bfloat16
+ * weights (read as they are by the CPU kernel, widened by the {@link Backend} default) against the same product on
+ * the weights widened to float.
+ */
 class LinearFunctionalTest {
     private final Generator gen = new Generator(11);
 
@@ -49,5 +53,36 @@ class LinearFunctionalTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> Functional.linear(NDArray.randn(gen, 2, 6), w, NDArray.randn(gen, 5)));
         assertTrue(e.getMessage().contains("[4]") && e.getMessage().contains("[5]"), e.getMessage());
+    }
+
+    @Test
+    void bf16WeightsGiveTheProductOfTheWidenedWeights() {
+        Backend widening = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> method.getName().equals("linearBf16")
+                        ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args)
+                        : method.invoke(Backends.cpu(), args));
+        for (int rows : new int[] {1, 3, 16, 70}) {
+            NDArray x = NDArray.randn(gen, rows, 200);
+            NDArray w = NDArray.randn(gen, 50, 200).to(DType.BF16);
+            NDArray b = NDArray.randn(gen, 50);
+            NDArray want = Functional.linear(x, w.to(DType.F32), b);
+            NDArray got = Functional.linear(x, w, b);
+            assertEquals(DType.F32, got.dtype());
+            float[] e = want.toFloatArray();
+            float[] g = got.toFloatArray();
+            NDArray viaDefault = NDArray.zeros(rows, 50);
+            widening.linearBf16(x, w, b, viaDefault);
+            float[] d = viaDefault.toFloatArray();
+            for (int i = 0; i < e.length; i++) {
+                assertEquals(e[i], g[i], 1e-5f * (1 + Math.abs(e[i])), rows + " rows, element " + i);
+                assertEquals(e[i], d[i], 1e-5f * (1 + Math.abs(e[i])), rows + " rows, default, element " + i);
+            }
+            assertArrayEquals(Functional.linear(x, w.to(DType.F32), null).toFloatArray(),
+                    Functional.linear(x, w, null).toFloatArray(), 1e-4f);
+        }
+        // A batched input with BF16 weights and a BF16 bias keeps the leading dims.
+        NDArray x = NDArray.randn(gen, 2, 3, 8);
+        NDArray w = NDArray.randn(gen, 5, 8).to(DType.BF16);
+        assertArrayEquals(new int[] {2, 3, 5}, Functional.linear(x, w, NDArray.randn(gen, 5).to(DType.BF16)).shape());
     }
 }

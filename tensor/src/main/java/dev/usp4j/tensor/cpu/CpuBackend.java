@@ -134,6 +134,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void linearBf16(NDArray x, NDArray w, NDArray bias, NDArray out) {
+        MatmulKernels.linearBf16(x, w, bias, out);
+    }
+
+    @Override
     public void layerNorm(NDArray x, int rows, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
                           NDArray rstd) {
         NormKernels.layerNorm(x, rows, weight, bias, eps, out, mean, rstd);

@@ -9,6 +9,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,6 +27,10 @@ final class GemmPacking {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Eight lanes: one step of a column-major A panel (MR = 6 floats) in one load and store (if F has 8+). */
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** LANES shorts (half of F's width) and LANES ints (F's width): bf16 bits widened lane for lane. */
+    private static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
 
     private GemmPacking() {
     }
@@ -137,6 +145,35 @@ final class GemmPacking {
         }
         if (full < nc) {
             stridedPanelB(b, bOff + full * cs, rs, cs, kc, nc - full, dst, 4L * full * kc);
+        }
+    }
+
+    /**
+     * Packs B(p,j) = bf16 w[wOff + j·ldw + p] (the transposed view of bf16 weights [n, k], as a linear layer reads
+     * them) for p &lt; kc, j &lt; nc, as {@link #packB} would pack the same values as floats: each panel's columns are
+     * first widened into {@code scratch} (NR·kc floats), which is then packed as a column-major float B.
+     */
+    static void packBf16Columns(short[] w, int wOff, int ldw, int kc, int nc, MemorySegment dst, float[] scratch) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int j = 0; j < nr; j++) {
+                widen(w, wOff + (jr + j) * ldw, scratch, j * kc, kc);
+            }
+            packB(scratch, 0, 1, kc, kc, nr, dst.asSlice(4L * jr * kc));
+        }
+    }
+
+    /** dst[to + p] = the float of bf16 bits src[from + p] for p &lt; n (a bf16 value is a float's top half). */
+    static void widen(short[] src, int from, float[] dst, int to, int n) {
+        int p = 0;
+        if (!KernelPath.SCALAR) {
+            for (; p <= n - LANES; p += LANES) {
+                ((IntVector) ShortVector.fromArray(HALF, src, from + p).convertShape(VectorOperators.S2I, I, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, to + p);
+            }
+        }
+        for (; p < n; p++) {
+            dst[to + p] = Float.intBitsToFloat(src[from + p] << 16);
         }
     }
 

@@ -23,6 +23,7 @@ final class GemmWorkspace {
     final float[] tile = new float[GemmKernel.MR * GemmKernel.NR];
 
     private float[] smallB = new float[0];
+    private float[] widened = new float[0];
 
     private GemmWorkspace() {
     }
@@ -54,6 +55,14 @@ final class GemmWorkspace {
             smallB = new float[Math.max(floats, smallB.length * 2)];
         }
         return smallB;
+    }
+
+    /** Scratch of at least {@code floats} floats for bf16 weights widened to float before packing. */
+    float[] widened(int floats) {
+        if (widened.length < floats) {
+            widened = new float[Math.max(floats, widened.length * 2)];
+        }
+        return widened;
     }
 
     private static MemorySegment allocate(long bytes) {

@@ -61,4 +61,12 @@ final class MatmulKernels {
                 CpuStorage.of(b).floats(), b.offset(), bs[1], bs[2], CpuStorage.of(bias).floats(), bias.offset(),
                 CpuStorage.of(out).floats(), out.offset(), b.size(2));
     }
+
+    /** x [M, K]·wᵀ (+ bias) for contiguous F32 x, bias, out and contiguous BF16 weights w [N, K]. */
+    static void linearBf16(NDArray x, NDArray w, NDArray bias, NDArray out) {
+        int k = x.size(1);
+        PackedGemm.sgemmBf16(x.size(0), w.size(0), k, CpuStorage.of(x).floats(), x.offset(), k, 1,
+                CpuStorage.of(w).halfBits(), w.offset(), k, bias == null ? null : CpuStorage.of(bias).floats(),
+                bias == null ? 0 : bias.offset(), CpuStorage.of(out).floats(), out.offset(), w.size(0));
+    }
 }

@@ -77,6 +77,12 @@ public final class PackedGemm {
                     accumulate);
             return;
         }
+        if (m <= ThinGemm.MAX_ROWS && aColStride == 1 && bRowStride == 1 && bColStride != 1 && n > 1
+                && k >= LANES) {
+            // x·Wᵀ for a few rows (batch-1 inference): reading W once costs less than packing it.
+            ThinGemm.f32(m, n, k, a, aOff, aRowStride, b, bOff, bColStride, c, cOff, ldc, accumulate);
+            return;
+        }
         long macs = (long) m * n * k;
         // Small, or few rows or one column: packing would cost as much as the product itself.
         boolean thin = m <= 4 || n == 1;
@@ -115,26 +121,70 @@ public final class PackedGemm {
             sgemm(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc, true);
             return;
         }
-        packed(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, bias, biasOff, c, cOff,
-                ldc, false);
+        packed(m, n, k, a, aOff, aRowStride, aColStride, b, null, bOff, bRowStride, bColStride, bias, biasOff, c,
+                cOff, ldc, false);
+    }
+
+    /**
+     * A linear layer with bfloat16 weights: C[m×n] = A[m×k]·Wᵀ (+ bias[biasOff + j] on column j when bias is not
+     * null), where W [n×k] is stored as bf16 bits, W(j,p) = w[wOff + j·ldw + p], and A is as in {@link #sgemm}.
+     * The result is that of {@link #sgemm} on the weights widened to float (up to the summation order): a few rows
+     * take a kernel that reads the half-width weights directly ({@link ThinGemm}), more rows the
+     * packed path, which widens each B panel as it packs it, so no float copy of W is ever made.
+     */
+    public static void sgemmBf16(int m, int n, int k, float[] a, int aOff, int aRowStride, int aColStride,
+                                 short[] w, int wOff, int ldw, float[] bias, int biasOff, float[] c, int cOff,
+                                 int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm_bf16: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || KernelPath.SCALAR) {
+            referenceBf16(m, n, k, a, aOff, aRowStride, aColStride, w, wOff, ldw, bias, biasOff, c, cOff, ldc);
+            return;
+        }
+        if (m <= ThinGemm.MAX_ROWS && aColStride == 1) {
+            ThinGemm.bf16(m, n, k, a, aOff, aRowStride, w, wOff, ldw, bias, biasOff, c, cOff, ldc);
+            return;
+        }
+        packed(m, n, k, a, aOff, aRowStride, aColStride, null, w, wOff, 1, ldw, bias, biasOff, c, cOff, ldc, false);
+    }
+
+    /** {@link #sgemmBf16} by its definition, each weight widened as it is read. */
+    static void referenceBf16(int m, int n, int k, float[] a, int aOff, int ars, int acs, short[] w, int wOff,
+                              int ldw, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[aOff + i * ars + p * acs] * Float.intBitsToFloat(w[wOff + j * ldw + p] << 16);
+                }
+                c[cOff + i * ldc + j] = bias == null ? s : bias[biasOff + j] + s;
+            }
+        }
     }
 
     /** The packed algorithm for any m, n, k &gt; 0, split across threads when large enough (tests call it too). */
     static void packed(int m, int n, int k, float[] a, int aOff, int aRowStride, int aColStride, float[] b, int bOff,
                        int bRowStride, int bColStride, float[] c, int cOff, int ldc, boolean accumulate) {
-        packed(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, null, 0, c, cOff, ldc,
-                accumulate);
+        packed(m, n, k, a, aOff, aRowStride, aColStride, b, null, bOff, bRowStride, bColStride, null, 0, c, cOff,
+                ldc, accumulate);
     }
 
-    /** As above; with a bias (not null) C starts from it instead of being overwritten or accumulated onto. */
+    /**
+     * As above, with B's elements either floats in b or bf16 bits in bHalf (the other null; bf16 B must have
+     * contiguous columns); with a bias (not null) C starts from it instead of being overwritten or accumulated onto.
+     */
     private static void packed(int m, int n, int k, float[] a, int aOff, int aRowStride, int aColStride, float[] b,
-                               int bOff, int bRowStride, int bColStride, float[] bias, int biasOff, float[] c,
-                               int cOff, int ldc, boolean accumulate) {
+                               short[] bHalf, int bOff, int bRowStride, int bColStride, float[] bias, int biasOff,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
         long macs = (long) m * n * k;
         int threads = macs < PARALLEL_MACS || Parallel.inParallelRegion() ? 1 : Parallel.threads();
         if (threads == 1) {
-            blocked(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, bias, biasOff, c, cOff,
-                    ldc, accumulate);
+            blocked(m, n, k, a, aOff, aRowStride, aColStride, b, bHalf, bOff, bRowStride, bColStride, bias, biasOff,
+                    c, cOff, ldc, accumulate);
             return;
         }
         boolean byRows = splitRows(m, n, threads);
@@ -147,11 +197,11 @@ public final class PackedGemm {
                 int lo = Math.min(extent, (int) ((long) tiles * t / parts) * unit);
                 int hi = Math.min(extent, (int) ((long) tiles * (t + 1) / parts) * unit);
                 if (byRows) {
-                    blocked(hi - lo, n, k, a, aOff + lo * aRowStride, aRowStride, aColStride, b, bOff, bRowStride,
-                            bColStride, bias, biasOff, c, cOff + lo * ldc, ldc, accumulate);
+                    blocked(hi - lo, n, k, a, aOff + lo * aRowStride, aRowStride, aColStride, b, bHalf, bOff,
+                            bRowStride, bColStride, bias, biasOff, c, cOff + lo * ldc, ldc, accumulate);
                 } else {
-                    blocked(m, hi - lo, k, a, aOff, aRowStride, aColStride, b, bOff + lo * bColStride, bRowStride,
-                            bColStride, bias, biasOff + lo, c, cOff + lo, ldc, accumulate);
+                    blocked(m, hi - lo, k, a, aOff, aRowStride, aColStride, b, bHalf, bOff + lo * bColStride,
+                            bRowStride, bColStride, bias, biasOff + lo, c, cOff + lo, ldc, accumulate);
                 }
             }
         });
@@ -177,8 +227,8 @@ public final class PackedGemm {
     }
 
     /** The blocked algorithm on the calling thread. */
-    private static void blocked(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
-                                int brs, int bcs, float[] bias, int biasOff, float[] c, int cOff, int ldc,
+    private static void blocked(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, short[] bHalf,
+                                int bOff, int brs, int bcs, float[] bias, int biasOff, float[] c, int cOff, int ldc,
                                 boolean accumulate) {
         GemmWorkspace ws = GemmWorkspace.get();
         int kBlocks = (k + KC - 1) / KC;
@@ -194,7 +244,12 @@ public final class PackedGemm {
                 // thread split.
                 int pc = (int) ((long) k * kb / kBlocks);
                 int kc = (int) ((long) k * (kb + 1) / kBlocks) - pc;
-                GemmPacking.packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bPack);
+                if (bHalf == null) {
+                    GemmPacking.packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bPack);
+                } else {
+                    GemmPacking.packBf16Columns(bHalf, bOff + pc * brs + jc * bcs, bcs, kc, nc, bPack,
+                            ws.widened(NR * kc));
+                }
                 boolean acc = accumulate || kb > 0;
                 float[] start = kb == 0 ? bias : null;
                 for (int ic = 0; ic < m; ic += MC) {
