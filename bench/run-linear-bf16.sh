@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
 THREADS=${THREADS:-2}
 source bench/setup.sh  # Java 25, the build, JVM_FLAGS
+# -XX:+AlwaysPreTouch: each layer call allocates its output, and a short run would otherwise time the kernel's
+# first-touch page faults on fresh heap (a 256-row layer ran at half speed), not the steady state of a long one.
 java_run() {
-    "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" -cp "bench/target/classes:bench/target/lib/*" \
+    "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" -XX:+AlwaysPreTouch -cp "bench/target/classes:bench/target/lib/*" \
         dev.usp4j.bench.LinearBf16Bench threads="$THREADS" seconds=2 2>&1 | grep -v WARNING
 }
 numpy_run() {

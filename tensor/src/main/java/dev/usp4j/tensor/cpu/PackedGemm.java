@@ -77,8 +77,7 @@ public final class PackedGemm {
                     accumulate);
             return;
         }
-        if (m <= ThinGemm.MAX_ROWS && aColStride == 1 && bRowStride == 1 && bColStride != 1 && n > 1
-                && k >= LANES) {
+        if (thin(m, n, k, aColStride, bRowStride, bColStride)) {
             // x·Wᵀ for a few rows (batch-1 inference): reading W once costs less than packing it.
             ThinGemm.f32(m, n, k, a, aOff, aRowStride, b, bOff, bColStride, c, cOff, ldc, accumulate);
             return;
@@ -94,6 +93,12 @@ public final class PackedGemm {
         }
         packed(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, ldc,
                 accumulate);
+    }
+
+    /** x·Wᵀ with a few rows of x, both contiguous along k: {@link ThinGemm} reads W once and packs nothing. */
+    private static boolean thin(int m, int n, int k, int aColStride, int bRowStride, int bColStride) {
+        return m <= ThinGemm.MAX_ROWS && aColStride == 1 && bRowStride == 1 && bColStride != 1 && n > 1
+                && k >= LANES;
     }
 
     /**
@@ -113,7 +118,7 @@ public final class PackedGemm {
             return;
         }
         long macs = (long) m * n * k;
-        boolean small = macs < SMALL_MACS || m <= 4 || n == 1;
+        boolean small = macs < SMALL_MACS || m <= 4 || n == 1 || thin(m, n, k, aColStride, bRowStride, bColStride);
         if (k == 0 || KernelPath.SCALAR || small) {
             for (int i = 0; i < m; i++) {
                 System.arraycopy(bias, biasOff, c, cOff + i * ldc, n);

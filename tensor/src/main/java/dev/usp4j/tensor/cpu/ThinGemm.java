@@ -14,13 +14,15 @@ import jdk.incubator.vector.VectorSpecies;
  * A linear layer's product for a few rows, C[m×n] (+)= A[m×k]·Wᵀ with W [n×k] row-major (the transposed view
  * x·Wᵀ of PyTorch's weights), in float32 or bfloat16 weights: the shapes of batch-1 inference, where every weight is
  * used by only a few rows, so the time is that of reading W and packing it (as the blocked GEMM would) costs more
- * than the product. Each row of W is read once and, while it is in L1, dotted with every row of A, four rows at a
- * time; parallel over the rows of W, so an element's summation order never depends on the thread count.
+ * than the product. W is read once, four rows at a time, and while they are in L1 they are dotted with every row
+ * of A, four at a time (a 4×4 register block: 8 loads per 16 vector multiply-adds; a block's missing rows repeat
+ * its first one and are discarded); parallel over the rows of W, so an element's summation order never depends on
+ * the thread count.
  *
  * <p>bf16 weights: a bf16 value is the top half of a float, so a vector of 2·LANES bf16 read as LANES ints holds
  * the even elements in its low halves and the odd ones in its high halves: a shift by 16 widens the even ones and a
  * mask the odd ones, with no lane shuffles. The rows of A are split once per call into their even and odd elements
- * to match, and each output is the sum of the two partial dot products. Half the bytes of float weights: up to
+ * to match. Half the bytes of float weights: up to
  * twice the speed where the layer waits on memory.
  */
 final class ThinGemm {
@@ -28,16 +30,26 @@ final class ThinGemm {
     static final int MAX_ROWS = 16;
     /** Shorts of the same vector width as {@link KernelPath#F}: 2·LANES bf16 per load. */
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
-    /** Rows of A per pass over a row of W. */
-    private static final int ROWS = 4;
+    /** Rows of A and of W per register block: 16 accumulators, 8 loads per 16 vector multiply-adds. */
+    private static final int B = 4;
     /** Multiply-adds per parallel block at least. */
     private static final int GRAIN_MACS = 1 << 17;
 
     private ThinGemm() {
     }
 
+    /** Blocks of B rows of W per parallel block at least. */
     private static int grain(int m, int k) {
-        return Math.max(1, GRAIN_MACS / Math.max(1, k * m));
+        return Math.max(1, GRAIN_MACS / Math.max(1, k * m * B));
+    }
+
+    /** Offsets of up to B consecutive rows from {@code first} (stride {@code ld}); missing rows repeat the first. */
+    private static int[] rows(int first, int ld, int count) {
+        int[] r = new int[B];
+        for (int i = 0; i < B; i++) {
+            r[i] = first + (i < count ? i : 0) * ld;
+        }
+        return r;
     }
 
     /**
@@ -46,47 +58,103 @@ final class ThinGemm {
     static void f32(int m, int n, int k, float[] a, int aOff, int lda, float[] w, int wOff, int ldw, float[] c,
                     int cOff, int ldc, boolean accumulate) {
         int kv = k - k % LANES;
-        Parallel.forRange(n, grain(m, k), (start, end) -> {
-            float[] dots = new float[ROWS];
-            for (int j = start; j < end; j++) {
-                int wj = wOff + j * ldw;
-                for (int i0 = 0; i0 < m; i0 += ROWS) {
-                    int rows = Math.min(ROWS, m - i0);
-                    dotsF32(rows, kv, a, aOff + i0 * lda, lda, w, wj, dots);
-                    for (int r = 0; r < rows; r++) {
-                        int ar = aOff + (i0 + r) * lda;
-                        float s = dots[r];
-                        for (int p = kv; p < k; p++) {
-                            s += a[ar + p] * w[wj + p];
+        int blocks = (n + B - 1) / B;
+        Parallel.forRange(blocks, grain(m, k), (start, end) -> {
+            float[] dots = new float[B * B];
+            for (int jb = start; jb < end; jb++) {
+                int j0 = jb * B;
+                int cols = Math.min(B, n - j0);
+                int[] wr = rows(wOff + j0 * ldw, ldw, cols);
+                for (int i0 = 0; i0 < m; i0 += B) {
+                    int count = Math.min(B, m - i0);
+                    int[] ar = rows(aOff + i0 * lda, lda, count);
+                    if (count == 1) {
+                        rowF32(kv, a, ar[0], w, wr, dots);
+                    } else {
+                        blockF32(kv, a, ar, w, wr, dots);
+                    }
+                    for (int r = 0; r < count; r++) {
+                        for (int q = 0; q < cols; q++) {
+                            float s = dots[r * B + q];
+                            for (int p = kv; p < k; p++) {
+                                s += a[ar[r] + p] * w[wr[q] + p];
+                            }
+                            int ci = cOff + (i0 + r) * ldc + j0 + q;
+                            c[ci] = accumulate ? c[ci] + s : s;
                         }
-                        int ci = cOff + (i0 + r) * ldc + j;
-                        c[ci] = accumulate ? c[ci] + s : s;
                     }
                 }
             }
         });
     }
 
-    private static void dotsF32(int rows, int kv, float[] a, int a0, int lda, float[] w, int wj, float[] dots) {
+    /** dots[q] = Σ_{p &lt; kv} a[a0 + p]·w[wr[q] + p]: one row of A (matrix-vector), no repeated rows. */
+    private static void rowF32(int kv, float[] a, int a0, float[] w, int[] wr, float[] dots) {
+        int w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3];
         FloatVector z = FloatVector.zero(F);
         FloatVector s0 = z, s1 = z, s2 = z, s3 = z;
         for (int p = 0; p < kv; p += LANES) {
-            FloatVector wv = FloatVector.fromArray(F, w, wj + p);
-            s0 = wv.fma(FloatVector.fromArray(F, a, a0 + p), s0);
-            if (rows > 1) {
-                s1 = wv.fma(FloatVector.fromArray(F, a, a0 + lda + p), s1);
-            }
-            if (rows > 2) {
-                s2 = wv.fma(FloatVector.fromArray(F, a, a0 + 2 * lda + p), s2);
-            }
-            if (rows > 3) {
-                s3 = wv.fma(FloatVector.fromArray(F, a, a0 + 3 * lda + p), s3);
-            }
+            FloatVector x = FloatVector.fromArray(F, a, a0 + p);
+            s0 = x.fma(FloatVector.fromArray(F, w, w0 + p), s0);
+            s1 = x.fma(FloatVector.fromArray(F, w, w1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(F, w, w2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(F, w, w3 + p), s3);
         }
         dots[0] = s0.reduceLanes(VectorOperators.ADD);
         dots[1] = s1.reduceLanes(VectorOperators.ADD);
         dots[2] = s2.reduceLanes(VectorOperators.ADD);
         dots[3] = s3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** dots[r·B + q] = Σ_{p &lt; kv} a[ar[r] + p]·w[wr[q] + p] for a 4×4 block. */
+    private static void blockF32(int kv, float[] a, int[] ar, float[] w, int[] wr, float[] dots) {
+        int a0 = ar[0], a1 = ar[1], a2 = ar[2], a3 = ar[3];
+        int w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3];
+        FloatVector z = FloatVector.zero(F);
+        FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+        FloatVector s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
+        for (int p = 0; p < kv; p += LANES) {
+            FloatVector v0 = FloatVector.fromArray(F, w, w0 + p);
+            FloatVector v1 = FloatVector.fromArray(F, w, w1 + p);
+            FloatVector v2 = FloatVector.fromArray(F, w, w2 + p);
+            FloatVector v3 = FloatVector.fromArray(F, w, w3 + p);
+            FloatVector x = FloatVector.fromArray(F, a, a0 + p);
+            s00 = x.fma(v0, s00);
+            s01 = x.fma(v1, s01);
+            s02 = x.fma(v2, s02);
+            s03 = x.fma(v3, s03);
+            x = FloatVector.fromArray(F, a, a1 + p);
+            s10 = x.fma(v0, s10);
+            s11 = x.fma(v1, s11);
+            s12 = x.fma(v2, s12);
+            s13 = x.fma(v3, s13);
+            x = FloatVector.fromArray(F, a, a2 + p);
+            s20 = x.fma(v0, s20);
+            s21 = x.fma(v1, s21);
+            s22 = x.fma(v2, s22);
+            s23 = x.fma(v3, s23);
+            x = FloatVector.fromArray(F, a, a3 + p);
+            s30 = x.fma(v0, s30);
+            s31 = x.fma(v1, s31);
+            s32 = x.fma(v2, s32);
+            s33 = x.fma(v3, s33);
+        }
+        dots[0] = s00.reduceLanes(VectorOperators.ADD);
+        dots[1] = s01.reduceLanes(VectorOperators.ADD);
+        dots[2] = s02.reduceLanes(VectorOperators.ADD);
+        dots[3] = s03.reduceLanes(VectorOperators.ADD);
+        dots[4] = s10.reduceLanes(VectorOperators.ADD);
+        dots[5] = s11.reduceLanes(VectorOperators.ADD);
+        dots[6] = s12.reduceLanes(VectorOperators.ADD);
+        dots[7] = s13.reduceLanes(VectorOperators.ADD);
+        dots[8] = s20.reduceLanes(VectorOperators.ADD);
+        dots[9] = s21.reduceLanes(VectorOperators.ADD);
+        dots[10] = s22.reduceLanes(VectorOperators.ADD);
+        dots[11] = s23.reduceLanes(VectorOperators.ADD);
+        dots[12] = s30.reduceLanes(VectorOperators.ADD);
+        dots[13] = s31.reduceLanes(VectorOperators.ADD);
+        dots[14] = s32.reduceLanes(VectorOperators.ADD);
+        dots[15] = s33.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -96,64 +164,152 @@ final class ThinGemm {
                      int biasOff, float[] c, int cOff, int ldc) {
         int kv = k - k % (2 * LANES);
         int half = kv / 2;
-        // [m][half] even elements, then [m][half] odd ones, of A's vectorised part.
+        // Row i's even elements at [2i·half, (2i+1)·half), its odd ones right after.
         float[] split = new float[2 * m * half];
         for (int i = 0; i < m; i++) {
             int src = aOff + i * lda;
-            int even = i * half;
-            int odd = (m + i) * half;
+            int even = 2 * i * half;
             for (int q = 0; q < half; q++) {
                 split[even + q] = a[src + 2 * q];
-                split[odd + q] = a[src + 2 * q + 1];
+                split[even + half + q] = a[src + 2 * q + 1];
             }
         }
-        Parallel.forRange(n, grain(m, k), (start, end) -> {
-            float[] dots = new float[ROWS];
-            for (int j = start; j < end; j++) {
-                int wj = wOff + j * ldw;
-                for (int i0 = 0; i0 < m; i0 += ROWS) {
-                    int rows = Math.min(ROWS, m - i0);
-                    dotsBf16(rows, kv, split, i0 * half, (m + i0) * half, half, w, wj, dots);
-                    for (int r = 0; r < rows; r++) {
+        int blocks = (n + B - 1) / B;
+        Parallel.forRange(blocks, grain(m, k), (start, end) -> {
+            float[] dots = new float[B * B];
+            for (int jb = start; jb < end; jb++) {
+                int j0 = jb * B;
+                int cols = Math.min(B, n - j0);
+                int[] wr = rows(wOff + j0 * ldw, ldw, cols);
+                for (int i0 = 0; i0 < m; i0 += B) {
+                    int count = Math.min(B, m - i0);
+                    if (count == 1) {
+                        rowBf16(kv, half, split, 2 * i0 * half, w, wr, dots);
+                    } else {
+                        blockBf16(kv, half, split, rows(2 * i0 * half, 2 * half, count), w, wr, dots);
+                    }
+                    for (int r = 0; r < count; r++) {
                         int ar = aOff + (i0 + r) * lda;
-                        float s = dots[r];
-                        for (int p = kv; p < k; p++) {
-                            s += a[ar + p] * HalfFloats.bf16ToFloat(w[wj + p]);
+                        for (int q = 0; q < cols; q++) {
+                            float s = dots[r * B + q];
+                            for (int p = kv; p < k; p++) {
+                                s += a[ar + p] * HalfFloats.bf16ToFloat(w[wr[q] + p]);
+                            }
+                            c[cOff + (i0 + r) * ldc + j0 + q] = bias == null ? s : s + bias[biasOff + j0 + q];
                         }
-                        c[cOff + (i0 + r) * ldc + j] = bias == null ? s : s + bias[biasOff + j];
                     }
                 }
             }
         });
     }
 
-    /** dots[r] = Σ over the first kv elements, for rows r &lt; rows starting at evenOff / oddOff (stride half). */
-    private static void dotsBf16(int rows, int kv, float[] split, int evenOff, int oddOff, int half, short[] w,
-                                 int wj, float[] dots) {
+    /** dots[q] = Σ_{p &lt; kv} A(0, p)·bf16(w[wr[q] + p]) for one row of A split at x0 (matrix-vector). */
+    private static void rowBf16(int kv, int half, float[] split, int x0, short[] w, int[] wr, float[] dots) {
+        int w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3];
         FloatVector z = FloatVector.zero(F);
-        FloatVector e0 = z, o0 = z, e1 = z, o1 = z, e2 = z, o2 = z, e3 = z, o3 = z;
+        FloatVector s0 = z, s1 = z, s2 = z, s3 = z;
         for (int p = 0, q = 0; p < kv; p += 2 * LANES, q += LANES) {
-            IntVector bits = ShortVector.fromArray(S, w, wj + p).reinterpretAsInts();
-            FloatVector we = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector wo = bits.and(0xFFFF0000).reinterpretAsFloats();
-            e0 = we.fma(FloatVector.fromArray(F, split, evenOff + q), e0);
-            o0 = wo.fma(FloatVector.fromArray(F, split, oddOff + q), o0);
-            if (rows > 1) {
-                e1 = we.fma(FloatVector.fromArray(F, split, evenOff + half + q), e1);
-                o1 = wo.fma(FloatVector.fromArray(F, split, oddOff + half + q), o1);
-            }
-            if (rows > 2) {
-                e2 = we.fma(FloatVector.fromArray(F, split, evenOff + 2 * half + q), e2);
-                o2 = wo.fma(FloatVector.fromArray(F, split, oddOff + 2 * half + q), o2);
-            }
-            if (rows > 3) {
-                e3 = we.fma(FloatVector.fromArray(F, split, evenOff + 3 * half + q), e3);
-                o3 = wo.fma(FloatVector.fromArray(F, split, oddOff + 3 * half + q), o3);
-            }
+            FloatVector xe = FloatVector.fromArray(F, split, x0 + q);
+            FloatVector xo = FloatVector.fromArray(F, split, x0 + half + q);
+            IntVector b0 = ShortVector.fromArray(S, w, w0 + p).reinterpretAsInts();
+            IntVector b1 = ShortVector.fromArray(S, w, w1 + p).reinterpretAsInts();
+            IntVector b2 = ShortVector.fromArray(S, w, w2 + p).reinterpretAsInts();
+            IntVector b3 = ShortVector.fromArray(S, w, w3 + p).reinterpretAsInts();
+            s0 = xe.fma(b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), s0);
+            s1 = xe.fma(b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), s1);
+            s2 = xe.fma(b2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), s2);
+            s3 = xe.fma(b3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), s3);
+            s0 = xo.fma(b0.and(0xFFFF0000).reinterpretAsFloats(), s0);
+            s1 = xo.fma(b1.and(0xFFFF0000).reinterpretAsFloats(), s1);
+            s2 = xo.fma(b2.and(0xFFFF0000).reinterpretAsFloats(), s2);
+            s3 = xo.fma(b3.and(0xFFFF0000).reinterpretAsFloats(), s3);
         }
-        dots[0] = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        dots[1] = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        dots[2] = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        dots[3] = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        dots[0] = s0.reduceLanes(VectorOperators.ADD);
+        dots[1] = s1.reduceLanes(VectorOperators.ADD);
+        dots[2] = s2.reduceLanes(VectorOperators.ADD);
+        dots[3] = s3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * dots[r·B + q] = Σ_{p &lt; kv} A(r, p)·bf16(w[wr[q] + p]) for a 4×4 block, A's rows split at xr[r] (even
+     * elements) and xr[r] + half (odd ones).
+     */
+    private static void blockBf16(int kv, int half, float[] split, int[] xr, short[] w, int[] wr, float[] dots) {
+        int x0 = xr[0], x1 = xr[1], x2 = xr[2], x3 = xr[3];
+        int w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3];
+        FloatVector z = FloatVector.zero(F);
+        FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+        FloatVector s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
+        for (int p = 0, q = 0; p < kv; p += 2 * LANES, q += LANES) {
+            IntVector b0 = ShortVector.fromArray(S, w, w0 + p).reinterpretAsInts();
+            IntVector b1 = ShortVector.fromArray(S, w, w1 + p).reinterpretAsInts();
+            IntVector b2 = ShortVector.fromArray(S, w, w2 + p).reinterpretAsInts();
+            IntVector b3 = ShortVector.fromArray(S, w, w3 + p).reinterpretAsInts();
+            // Even elements first, then odd ones, into the same accumulators.
+            FloatVector v0 = b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v1 = b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v2 = b2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v3 = b3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = FloatVector.fromArray(F, split, x0 + q);
+            s00 = x.fma(v0, s00);
+            s01 = x.fma(v1, s01);
+            s02 = x.fma(v2, s02);
+            s03 = x.fma(v3, s03);
+            x = FloatVector.fromArray(F, split, x1 + q);
+            s10 = x.fma(v0, s10);
+            s11 = x.fma(v1, s11);
+            s12 = x.fma(v2, s12);
+            s13 = x.fma(v3, s13);
+            x = FloatVector.fromArray(F, split, x2 + q);
+            s20 = x.fma(v0, s20);
+            s21 = x.fma(v1, s21);
+            s22 = x.fma(v2, s22);
+            s23 = x.fma(v3, s23);
+            x = FloatVector.fromArray(F, split, x3 + q);
+            s30 = x.fma(v0, s30);
+            s31 = x.fma(v1, s31);
+            s32 = x.fma(v2, s32);
+            s33 = x.fma(v3, s33);
+            v0 = b0.and(0xFFFF0000).reinterpretAsFloats();
+            v1 = b1.and(0xFFFF0000).reinterpretAsFloats();
+            v2 = b2.and(0xFFFF0000).reinterpretAsFloats();
+            v3 = b3.and(0xFFFF0000).reinterpretAsFloats();
+            x = FloatVector.fromArray(F, split, x0 + half + q);
+            s00 = x.fma(v0, s00);
+            s01 = x.fma(v1, s01);
+            s02 = x.fma(v2, s02);
+            s03 = x.fma(v3, s03);
+            x = FloatVector.fromArray(F, split, x1 + half + q);
+            s10 = x.fma(v0, s10);
+            s11 = x.fma(v1, s11);
+            s12 = x.fma(v2, s12);
+            s13 = x.fma(v3, s13);
+            x = FloatVector.fromArray(F, split, x2 + half + q);
+            s20 = x.fma(v0, s20);
+            s21 = x.fma(v1, s21);
+            s22 = x.fma(v2, s22);
+            s23 = x.fma(v3, s23);
+            x = FloatVector.fromArray(F, split, x3 + half + q);
+            s30 = x.fma(v0, s30);
+            s31 = x.fma(v1, s31);
+            s32 = x.fma(v2, s32);
+            s33 = x.fma(v3, s33);
+        }
+        dots[0] = s00.reduceLanes(VectorOperators.ADD);
+        dots[1] = s01.reduceLanes(VectorOperators.ADD);
+        dots[2] = s02.reduceLanes(VectorOperators.ADD);
+        dots[3] = s03.reduceLanes(VectorOperators.ADD);
+        dots[4] = s10.reduceLanes(VectorOperators.ADD);
+        dots[5] = s11.reduceLanes(VectorOperators.ADD);
+        dots[6] = s12.reduceLanes(VectorOperators.ADD);
+        dots[7] = s13.reduceLanes(VectorOperators.ADD);
+        dots[8] = s20.reduceLanes(VectorOperators.ADD);
+        dots[9] = s21.reduceLanes(VectorOperators.ADD);
+        dots[10] = s22.reduceLanes(VectorOperators.ADD);
+        dots[11] = s23.reduceLanes(VectorOperators.ADD);
+        dots[12] = s30.reduceLanes(VectorOperators.ADD);
+        dots[13] = s31.reduceLanes(VectorOperators.ADD);
+        dots[14] = s32.reduceLanes(VectorOperators.ADD);
+        dots[15] = s33.reduceLanes(VectorOperators.ADD);
     }
 }
