@@ -2,7 +2,10 @@
 once from the project's reference (diffusion/src/test/python/dit_reference.py, DiT's models.py written out) with
 every parameter N(0, 0.02^2), as the Java side fills it. Prints each pass and the median, in the Java bench's words.
 
-Usage: /usr/bin/python3 bench/peers/dit_forward_torch.py [model=DiT-XL/2] [batch=1] [warmup=2] [iters=5] [threads=2]
+side= sets the latent side (as the Java bench's); weights=bf16 runs the model and input in torch.bfloat16.
+
+Usage: /usr/bin/python3 bench/peers/dit_forward_torch.py [model=DiT-XL/2] [batch=1] [side=32] [weights=f32]
+       [warmup=2] [iters=5] [threads=2]
 """
 import os
 import statistics
@@ -16,27 +19,31 @@ import torch  # noqa: E402
 
 import dit_reference as ref  # noqa: E402
 
-args = dict(model="DiT-XL/2", batch="1", warmup="2", iters="5", threads="2")
+args = dict(model="DiT-XL/2", batch="1", side="32", weights="f32", warmup="2", iters="5", threads="2")
 for a in sys.argv[1:]:
     k, v = a.split("=", 1)
     if k not in args:
-        sys.exit(f"unknown argument {a!r} (model=, batch=, warmup=, iters=, threads=)")
+        sys.exit(f"unknown argument {a!r} (model=, batch=, side=, weights=, warmup=, iters=, threads=)")
     args[k] = v
 torch.set_num_threads(int(args["threads"]))
 batch, warmup, iters = int(args["batch"]), int(args["warmup"]), int(args["iters"])
 t0 = time.perf_counter()
-model = ref.named(args["model"], init=False)
+side = int(args["side"])
+model = ref.named(args["model"], init=False, input_size=side)
 gen = torch.Generator().manual_seed(1234)
 with torch.no_grad():
     for p in model.parameters():
         p.normal_(0, 0.02, generator=gen)
 model.eval()
 n_params = sum(p.numel() for p in model.parameters())
-x = torch.randn(batch, model.in_channels, 32, 32, generator=gen)
+x = torch.randn(batch, model.in_channels, side, side, generator=gen)
+if args["weights"] == "bf16":
+    model = model.to(torch.bfloat16)
+    x = x.to(torch.bfloat16)
 t = torch.tensor([(137 * i + 500) % 1000 for i in range(batch)])
 y = torch.tensor([(211 * i + 7) % 1000 for i in range(batch)])
 print(f"torch {torch.__version__} {args['model']}: {n_params:,} parameters, built in {time.perf_counter() - t0:.1f} s;"
-      f" batch {batch}, {torch.get_num_threads()} threads")
+      f" batch {batch}, {torch.get_num_threads()} threads, {args['weights']} weights")
 times = []
 with torch.no_grad():
     for i in range(warmup + iters):

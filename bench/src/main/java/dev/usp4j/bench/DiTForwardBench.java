@@ -5,6 +5,7 @@ import dev.usp4j.autograd.Tensor;
 import dev.usp4j.diffusion.ModelRegistry;
 import dev.usp4j.diffusion.model.DiT;
 import dev.usp4j.nn.Init;
+import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.cpu.Parallel;
 import dev.usp4j.tensor.random.Generator;
@@ -22,8 +23,14 @@ import java.util.Locale;
  * heap after a full GC once the model is built and again after every pass (the weights, 2.7 GB for XL/2, and
  * nothing that grows), and the bytes each timed pass allocates (activations and scratch; no copy of the weights).
  *
+ * <p>{@code side=} sets the latent side (32 by default; 8 gives the 16 tokens of Fashion-MNIST's latents, where a
+ * batch-1 pass is bound by reading the weights), and {@code weights=bf16} converts every parameter to bfloat16
+ * after filling (linear layers then read half-width weights; see {@code PackedGemm.sgemmBf16}) and reports the
+ * largest difference of the output from the float32 model's, relative to the output's largest magnitude.
+ *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -Xmx8g -cp "bench/target/classes:bench/target/lib/*"
- * dev.usp4j.bench.DiTForwardBench [model=DiT-XL/2] [batch=1] [warmup=2] [iters=5] [threads=N]}.
+ * dev.usp4j.bench.DiTForwardBench [model=DiT-XL/2] [batch=1] [side=32] [weights=f32|bf16] [warmup=2] [iters=5]
+ * [threads=N]}.
  */
 public final class DiTForwardBench {
     private DiTForwardBench() {
@@ -34,6 +41,8 @@ public final class DiTForwardBench {
         int batch = 1;
         int warmup = 2;
         int iters = 5;
+        int side = 32;
+        boolean bf16 = false;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -41,13 +50,21 @@ public final class DiTForwardBench {
                 case "batch" -> batch = Integer.parseInt(kv[1]);
                 case "warmup" -> warmup = Integer.parseInt(kv[1]);
                 case "iters" -> iters = Integer.parseInt(kv[1]);
+                case "side" -> side = Integer.parseInt(kv[1]);
+                case "weights" -> bf16 = switch (kv[1]) {
+                    case "f32" -> false;
+                    case "bf16" -> true;
+                    default -> throw new IllegalArgumentException("weights must be f32 or bf16, got " + kv[1]);
+                };
                 case "threads" -> Parallel.setThreads(Integer.parseInt(kv[1]));
                 default -> throw new IllegalArgumentException("unknown argument '" + a
-                        + "' (model=, batch=, warmup=, iters=, threads=)");
+                        + "' (model=, batch=, side=, weights=, warmup=, iters=, threads=)");
             }
         }
         long t0 = System.nanoTime();
-        DiT dit = (DiT) ModelRegistry.create(model);
+        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>(ModelRegistry.config(model));
+        json.put("input_size", side);
+        DiT dit = (DiT) ModelRegistry.create(model.startsWith("SiT") ? "SiT" : "DiT", json);
         Generator gen = new Generator(1234);
         for (Tensor p : dit.parameters()) {
             Init.normal(p, 0, 0.02, gen);
@@ -65,10 +82,20 @@ public final class DiTForwardBench {
         NDArray t = NDArray.of(steps, batch);
         NDArray y = NDArray.of(labels, batch);
         System.out.printf(Locale.ROOT, "%s: %,d parameters, built and filled in %.1f s; batch %d, %d tokens, %d"
-                        + " threads%n", model, dit.parameterCount(), (t1 - t0) / 1e9, batch, cfg.numPatches(),
-                Parallel.threads());
+                        + " threads, %s weights%n", model, dit.parameterCount(), (t1 - t0) / 1e9, batch,
+                cfg.numPatches(), Parallel.threads(), bf16 ? "bf16" : "f32");
+        if (bf16) {
+            NDArray want;
+            try (GradMode.Scope s = GradMode.noGrad()) {
+                want = dit.forward(Tensor.of(x), t, y).data();
+                dit.to(DType.BF16);
+                NDArray got = dit.forward(Tensor.of(x), t, y).data();
+                System.out.printf(Locale.ROOT, "bf16 weights: largest difference from the f32 output %.2e of its"
+                        + " largest magnitude%n", got.sub(want).abs().max().item() / want.abs().max().item());
+            }
+        }
         double[] ms = new double[iters];
-        double weightsGiB = dit.parameterCount() * 4.0 / (1L << 30);
+        double weightsGiB = dit.parameterCount() * (bf16 ? 2.0 : 4.0) / (1L << 30);
         double liveBuilt = liveHeapGiB();
         long allocated = 0;
         try (GradMode.Scope s = GradMode.noGrad()) {
