@@ -78,34 +78,110 @@ final class SmallGemm {
     }
 
     /**
-     * The last, narrower block: its nr columns of B are copied into a zero-padded NB-wide scratch and C is
-     * computed into a scratch tile, then its valid part merged. (Masked loads at the array edge would be the
-     * alternative, but once their out-of-range path has run, C2 compiles the kernel several times slower.)
+     * The last, narrower block. Up to two vectors wide it takes a kernel of just that width (17 columns cost two
+     * vectors, not four: attention's 17- and 65-token score rows); reading B and writing C in place when nr is a
+     * whole number of vectors, else from a zero-padded copy of its nr columns into a scratch tile whose valid part
+     * is merged. Wider, it pads to the full NB. (Masked loads at the array edge would be the alternative, but once
+     * their out-of-range path has run, C2 compiles the kernel several times slower.)
      */
     private static void edgeBlock(int m, int k, int nr, float[] a, int aOff, int ars, int acs, float[] b, int b0,
                                   int brs, float[] c, int c0, int ldc, boolean acc) {
+        int vectors = (nr + LANES - 1) / LANES;
+        int width = vectors <= 2 ? vectors * LANES : NB;
+        if (width == nr) {
+            // Whole vectors (32 columns, a head's width): B and C are read and written where they are.
+            VectorMask<Float> mode = GemmKernel.mode(acc);
+            for (int i = 0; i < m; i += 4) {
+                int rows = Math.min(4, m - i);
+                narrow(vectors == 2, rows, k, a, aOff + i * ars, ars, acs, b, b0, brs, c, c0 + i * ldc, ldc, mode);
+            }
+            return;
+        }
         GemmWorkspace ws = GemmWorkspace.get();
-        float[] bs = ws.scratchB(k * NB);
+        float[] bs = ws.scratchB(k * width);
         for (int p = 0; p < k; p++) {
-            System.arraycopy(b, b0 + p * brs, bs, p * NB, nr);
-            java.util.Arrays.fill(bs, p * NB + nr, (p + 1) * NB, 0f);
+            System.arraycopy(b, b0 + p * brs, bs, p * width, nr);
+            java.util.Arrays.fill(bs, p * width + nr, (p + 1) * width, 0f);
         }
         float[] tile = ws.tile;
         for (int i = 0; i < m; i += 4) {
             int rows = Math.min(4, m - i);
-            if (rows == 4) {
+            if (width == NB && rows == 4) {
                 rows4(k, a, aOff + i * ars, ars, acs, bs, 0, NB, tile, 0, NB, GemmKernel.STORE);
-            } else {
+            } else if (width == NB) {
                 for (int r = 0; r < rows; r++) {
                     row1(k, a, aOff + (i + r) * ars, acs, bs, 0, NB, tile, r * NB, GemmKernel.STORE);
                 }
+            } else {
+                narrow(vectors == 2, rows, k, a, aOff + i * ars, ars, acs, bs, 0, width, tile, 0, width,
+                        GemmKernel.STORE);
             }
             for (int r = 0; r < rows; r++) {
                 int ci = c0 + (i + r) * ldc;
                 for (int j = 0; j < nr; j++) {
-                    c[ci + j] = acc ? c[ci + j] + tile[r * NB + j] : tile[r * NB + j];
+                    c[ci + j] = acc ? c[ci + j] + tile[r * width + j] : tile[r * width + j];
                 }
             }
+        }
+    }
+
+    /**
+     * C[0:rows, 0:w] (+)= A[0:rows, :]·B[:, 0:w] for w = one or two vectors (rows ≤ 4), B(p,j) = b[b0 + p·brs + j];
+     * missing rows of a group of four repeat its first row and are not stored.
+     */
+    private static void narrow(boolean two, int rows, int k, float[] a, int a0, int ars, int acs, float[] b, int b0,
+                               int brs, float[] c, int c0, int ldc, VectorMask<Float> acc) {
+        int a1 = rows > 1 ? a0 + ars : a0;
+        int a2 = rows > 2 ? a0 + 2 * ars : a0;
+        int a3 = rows > 3 ? a0 + 3 * ars : a0;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        if (two) {
+            for (int p = 0; p < k; p++) {
+                int bi = b0 + p * brs;
+                FloatVector b0v = FloatVector.fromArray(F, b, bi);
+                FloatVector b1v = FloatVector.fromArray(F, b, bi + LANES);
+                int ap = p * acs;
+                FloatVector x = FloatVector.broadcast(F, a[a0 + ap]);
+                c00 = x.fma(b0v, c00);
+                c01 = x.fma(b1v, c01);
+                x = FloatVector.broadcast(F, a[a1 + ap]);
+                c10 = x.fma(b0v, c10);
+                c11 = x.fma(b1v, c11);
+                x = FloatVector.broadcast(F, a[a2 + ap]);
+                c20 = x.fma(b0v, c20);
+                c21 = x.fma(b1v, c21);
+                x = FloatVector.broadcast(F, a[a3 + ap]);
+                c30 = x.fma(b0v, c30);
+                c31 = x.fma(b1v, c31);
+            }
+        } else {
+            for (int p = 0; p < k; p++) {
+                FloatVector b0v = FloatVector.fromArray(F, b, b0 + p * brs);
+                int ap = p * acs;
+                c00 = FloatVector.broadcast(F, a[a0 + ap]).fma(b0v, c00);
+                c10 = FloatVector.broadcast(F, a[a1 + ap]).fma(b0v, c10);
+                c20 = FloatVector.broadcast(F, a[a2 + ap]).fma(b0v, c20);
+                c30 = FloatVector.broadcast(F, a[a3 + ap]).fma(b0v, c30);
+            }
+        }
+        narrowStore(two, c00, c01, c, c0, acc);
+        if (rows > 1) {
+            narrowStore(two, c10, c11, c, c0 + ldc, acc);
+        }
+        if (rows > 2) {
+            narrowStore(two, c20, c21, c, c0 + 2 * ldc, acc);
+        }
+        if (rows > 3) {
+            narrowStore(two, c30, c31, c, c0 + 3 * ldc, acc);
+        }
+    }
+
+    private static void narrowStore(boolean two, FloatVector v0, FloatVector v1, float[] c, int ci,
+                                    VectorMask<Float> acc) {
+        v0.add(FloatVector.fromArray(F, c, ci), acc).intoArray(c, ci);
+        if (two) {
+            v1.add(FloatVector.fromArray(F, c, ci + LANES), acc).intoArray(c, ci + LANES);
         }
     }
 

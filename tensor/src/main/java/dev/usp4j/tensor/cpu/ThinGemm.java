@@ -100,10 +100,10 @@ final class ThinGemm {
             s2 = x.fma(FloatVector.fromArray(F, w, w2 + p), s2);
             s3 = x.fma(FloatVector.fromArray(F, w, w3 + p), s3);
         }
-        dots[0] = s0.reduceLanes(VectorOperators.ADD);
-        dots[1] = s1.reduceLanes(VectorOperators.ADD);
-        dots[2] = s2.reduceLanes(VectorOperators.ADD);
-        dots[3] = s3.reduceLanes(VectorOperators.ADD);
+        dots[0] = VectorMath.sumLanesFloat(s0);
+        dots[1] = VectorMath.sumLanesFloat(s1);
+        dots[2] = VectorMath.sumLanesFloat(s2);
+        dots[3] = VectorMath.sumLanesFloat(s3);
     }
 
     /** dots[r·B + q] = Σ_{p &lt; kv} a[ar[r] + p]·w[wr[q] + p] for a 4×4 block. */
@@ -139,22 +139,22 @@ final class ThinGemm {
             s32 = x.fma(v2, s32);
             s33 = x.fma(v3, s33);
         }
-        dots[0] = s00.reduceLanes(VectorOperators.ADD);
-        dots[1] = s01.reduceLanes(VectorOperators.ADD);
-        dots[2] = s02.reduceLanes(VectorOperators.ADD);
-        dots[3] = s03.reduceLanes(VectorOperators.ADD);
-        dots[4] = s10.reduceLanes(VectorOperators.ADD);
-        dots[5] = s11.reduceLanes(VectorOperators.ADD);
-        dots[6] = s12.reduceLanes(VectorOperators.ADD);
-        dots[7] = s13.reduceLanes(VectorOperators.ADD);
-        dots[8] = s20.reduceLanes(VectorOperators.ADD);
-        dots[9] = s21.reduceLanes(VectorOperators.ADD);
-        dots[10] = s22.reduceLanes(VectorOperators.ADD);
-        dots[11] = s23.reduceLanes(VectorOperators.ADD);
-        dots[12] = s30.reduceLanes(VectorOperators.ADD);
-        dots[13] = s31.reduceLanes(VectorOperators.ADD);
-        dots[14] = s32.reduceLanes(VectorOperators.ADD);
-        dots[15] = s33.reduceLanes(VectorOperators.ADD);
+        dots[0] = VectorMath.sumLanesFloat(s00);
+        dots[1] = VectorMath.sumLanesFloat(s01);
+        dots[2] = VectorMath.sumLanesFloat(s02);
+        dots[3] = VectorMath.sumLanesFloat(s03);
+        dots[4] = VectorMath.sumLanesFloat(s10);
+        dots[5] = VectorMath.sumLanesFloat(s11);
+        dots[6] = VectorMath.sumLanesFloat(s12);
+        dots[7] = VectorMath.sumLanesFloat(s13);
+        dots[8] = VectorMath.sumLanesFloat(s20);
+        dots[9] = VectorMath.sumLanesFloat(s21);
+        dots[10] = VectorMath.sumLanesFloat(s22);
+        dots[11] = VectorMath.sumLanesFloat(s23);
+        dots[12] = VectorMath.sumLanesFloat(s30);
+        dots[13] = VectorMath.sumLanesFloat(s31);
+        dots[14] = VectorMath.sumLanesFloat(s32);
+        dots[15] = VectorMath.sumLanesFloat(s33);
     }
 
     /**
@@ -224,10 +224,10 @@ final class ThinGemm {
             s2 = xo.fma(b2.and(0xFFFF0000).reinterpretAsFloats(), s2);
             s3 = xo.fma(b3.and(0xFFFF0000).reinterpretAsFloats(), s3);
         }
-        dots[0] = s0.reduceLanes(VectorOperators.ADD);
-        dots[1] = s1.reduceLanes(VectorOperators.ADD);
-        dots[2] = s2.reduceLanes(VectorOperators.ADD);
-        dots[3] = s3.reduceLanes(VectorOperators.ADD);
+        dots[0] = VectorMath.sumLanesFloat(s0);
+        dots[1] = VectorMath.sumLanesFloat(s1);
+        dots[2] = VectorMath.sumLanesFloat(s2);
+        dots[3] = VectorMath.sumLanesFloat(s3);
     }
 
     /**
@@ -295,21 +295,21 @@ final class ThinGemm {
             s32 = x.fma(v2, s32);
             s33 = x.fma(v3, s33);
         }
-        dots[0] = s00.reduceLanes(VectorOperators.ADD);
-        dots[1] = s01.reduceLanes(VectorOperators.ADD);
-        dots[2] = s02.reduceLanes(VectorOperators.ADD);
-        dots[3] = s03.reduceLanes(VectorOperators.ADD);
-        dots[4] = s10.reduceLanes(VectorOperators.ADD);
-        dots[5] = s11.reduceLanes(VectorOperators.ADD);
-        dots[6] = s12.reduceLanes(VectorOperators.ADD);
-        dots[7] = s13.reduceLanes(VectorOperators.ADD);
-        dots[8] = s20.reduceLanes(VectorOperators.ADD);
-        dots[9] = s21.reduceLanes(VectorOperators.ADD);
-        dots[10] = s22.reduceLanes(VectorOperators.ADD);
-        dots[11] = s23.reduceLanes(VectorOperators.ADD);
-        dots[12] = s30.reduceLanes(VectorOperators.ADD);
-        dots[13] = s31.reduceLanes(VectorOperators.ADD);
-        dots[14] = s32.reduceLanes(VectorOperators.ADD);
-        dots[15] = s33.reduceLanes(VectorOperators.ADD);
+        dots[0] = VectorMath.sumLanesFloat(s00);
+        dots[1] = VectorMath.sumLanesFloat(s01);
+        dots[2] = VectorMath.sumLanesFloat(s02);
+        dots[3] = VectorMath.sumLanesFloat(s03);
+        dots[4] = VectorMath.sumLanesFloat(s10);
+        dots[5] = VectorMath.sumLanesFloat(s11);
+        dots[6] = VectorMath.sumLanesFloat(s12);
+        dots[7] = VectorMath.sumLanesFloat(s13);
+        dots[8] = VectorMath.sumLanesFloat(s20);
+        dots[9] = VectorMath.sumLanesFloat(s21);
+        dots[10] = VectorMath.sumLanesFloat(s22);
+        dots[11] = VectorMath.sumLanesFloat(s23);
+        dots[12] = VectorMath.sumLanesFloat(s30);
+        dots[13] = VectorMath.sumLanesFloat(s31);
+        dots[14] = VectorMath.sumLanesFloat(s32);
+        dots[15] = VectorMath.sumLanesFloat(s33);
     }
 }

@@ -137,7 +137,7 @@ class PackedGemmTest {
         SplittableRandom rnd = new SplittableRandom(1);
         int[] ms = {1, 2, 5, 6, 7, 13, 61, 144, 145};
         // 80, 96, 112: a last panel of whole 16-column groups (its own transposing path when B is column-major).
-        int[] ns = {1, 3, 17, 63, 64, 65, 80, 96, 112, 130};
+        int[] ns = {1, 3, 16, 17, 32, 63, 64, 65, 80, 96, 112, 130};
         int[] ks = {1, 2, 17, 255, 256, 257};
         int c = 0;
         for (int m : ms) {

@@ -55,5 +55,19 @@ public final class WarmupDeterminismProbe {
         check("conv2d", () -> Functional.conv2d(img, kern, null, dev.usp4j.tensor.Conv2dSpec.of(1, 1)));
         check("attention", () -> Functional.scaledDotProductAttention(q, k, v, 0.35));
         check("randn", () -> NDArray.randn(new Generator(3), 1000));
+        // Wide enough that the thin kernels' loops reach C2 within the probe's calls.
+        NDArray rows = NDArray.randn(g, 16, 640);
+        NDArray weight = NDArray.randn(g, 37, 640);
+        NDArray bias = NDArray.randn(g, 37);
+        check("linear_thin", () -> Functional.linear(rows, weight, bias));
+        NDArray half = weight.to(dev.usp4j.tensor.DType.BF16);
+        check("linear_bf16", () -> Functional.linear(rows, half, bias)
+                .add(Functional.linear(NDArray.randn(new Generator(4), 20, 640), half, null).sum()));
+        NDArray target = NDArray.of(new long[] {3, 0, 36, 5, 9, 1, 2, 8, 7, 4, 11, 30, 6, 12, 13, 14}, 16);
+        check("cross_entropy", () -> {
+            NDArray[] r = Functional.softmaxCrossEntropy(rows.narrow(1, 0, 37), target, -100, 0.1);
+            return r[0].add(Functional.softmaxCrossEntropyBackward(r[0], rows.narrow(1, 0, 37), target, r[1], -100,
+                    0.1).sum(new int[] {1}, false));
+        });
     }
 }
