@@ -28,6 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class ThinGemm {
     /** Rows of A up to which the layouts this class takes skip packing. */
     static final int MAX_ROWS = 16;
+    /** Largest A (m·k floats, 512 KiB) for this class: it must stay in L2 while W streams past it. */
+    static final int MAX_A_FLOATS = 1 << 17;
     /** Shorts of the same vector width as {@link KernelPath#F}: 2·LANES bf16 per load. */
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     /** Rows of A and of W per register block: 16 accumulators, 8 loads per 16 vector multiply-adds. */

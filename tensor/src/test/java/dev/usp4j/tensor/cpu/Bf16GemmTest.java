@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link PackedGemm#sgemmBf16} (a linear layer on bfloat16 weights) against the product on the widened weights
- * computed in double: row counts through the thin kernel (up to 16) and the packed path (17 on), widths around
+ * computed in double: row counts through the thin kernel (up to 16) and the packed path (17 on, or few rows too long for L2), widths around
  * the vector and tile edges, K below, at and across the 2·LANES chunk and the KC block, with and without bias,
  * operands at offsets inside larger arrays (nothing else in C may change), on 1 and 2 threads. Tolerance as in
  * {@code PackedGemmTest}: float sums of k products in any order, ~k·2⁻²⁴·Σ|a||w| per element, doubled.
@@ -92,7 +92,9 @@ class Bf16GemmTest {
     @Test
     void moreRowsTakeThePackedPath() {
         SplittableRandom rnd = new SplittableRandom(13);
-        int[][] shapes = {{17, 1, 7}, {17, 64, 64}, {20, 100, 33}, {70, 200, 600}, {130, 80, 1100}, {18, 300, 512}};
+        // The last: few rows, but too long to stay in L2 (m·k above ThinGemm.MAX_A_FLOATS).
+        int[][] shapes = {{17, 1, 7}, {17, 64, 64}, {20, 100, 33}, {70, 200, 600}, {130, 80, 1100}, {18, 300, 512},
+            {3, 40, 50000}};
         for (int[] s : shapes) {
             for (int threads = 1; threads <= 2; threads++) {
                 check(s[0], s[1], s[2], true, threads, rnd);
