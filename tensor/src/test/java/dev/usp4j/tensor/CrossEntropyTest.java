@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.usp4j.tensor.golden.Compare;
 import dev.usp4j.tensor.random.Generator;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,18 +34,7 @@ class CrossEntropyTest {
 
     /** A backend that runs the interface's defaults for the cross-entropy methods and the CPU backend otherwise. */
     private static Backend defaultsOnly() {
-        Backend cpu = Backends.cpu();
-        InvocationHandler h = (proxy, method, args) -> {
-            if (method.getName().startsWith("softmaxCrossEntropy")) {
-                return InvocationHandler.invokeDefault(proxy, method, args);
-            }
-            try {
-                return method.invoke(cpu, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, h);
+        return BackendDefaults.cpuWithDefaultsFor("softmaxCrossEntropy");
     }
 
     private record Inputs(NDArray logits, NDArray target, NDArray gradLoss) {

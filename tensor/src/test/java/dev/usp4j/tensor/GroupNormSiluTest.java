@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.usp4j.tensor.golden.Compare;
 import dev.usp4j.tensor.random.Generator;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -91,20 +88,8 @@ class GroupNormSiluTest {
 
     @Test
     void backendDefaultsGiveTheComposedOpsFloats() {
-        Backend cpu = Backends.cpu();
         // Every method goes to the CPU backend except the two fused ones, which run the interface's defaults.
-        InvocationHandler h = (proxy, method, args) -> {
-            if (method.getName().startsWith("groupNormSilu")) {
-                return InvocationHandler.invokeDefault(proxy, method, args);
-            }
-            try {
-                return method.invoke(cpu, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        sameAsComposition("backend", (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                new Class<?>[] {Backend.class}, h));
+        sameAsComposition("backend", BackendDefaults.cpuWithDefaultsFor("groupNormSilu"));
     }
 
     @Test

@@ -57,10 +57,7 @@ class LinearFunctionalTest {
 
     @Test
     void bf16WeightsGiveTheProductOfTheWidenedWeights() {
-        Backend widening = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                new Class<?>[] {Backend.class}, (proxy, method, args) -> method.getName().equals("linearBf16")
-                        ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args)
-                        : method.invoke(Backends.cpu(), args));
+        Backend widening = BackendDefaults.cpuWithDefaultsFor("linearBf16");
         for (int rows : new int[] {1, 3, 16, 70}) {
             NDArray x = NDArray.randn(gen, rows, 200);
             NDArray w = NDArray.randn(gen, 50, 200).to(DType.BF16);

@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.usp4j.tensor.golden.Compare;
 import dev.usp4j.tensor.random.Generator;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,19 +33,7 @@ class ModulationTest {
 
     /** A backend that runs the interface's defaults for the four adaLN methods and the CPU backend otherwise. */
     static Backend defaultsOnly() {
-        Backend cpu = Backends.cpu();
-        InvocationHandler h = (proxy, method, args) -> {
-            String name = method.getName();
-            if (name.startsWith("layerNormModulate") || name.startsWith("gatedAdd")) {
-                return InvocationHandler.invokeDefault(proxy, method, args);
-            }
-            try {
-                return method.invoke(cpu, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, h);
+        return BackendDefaults.cpuWithDefaultsFor("layerNormModulate", "gatedAdd");
     }
 
     private record Inputs(NDArray x, NDArray w, NDArray b, NDArray shift, NDArray scale, NDArray gate, NDArray branch,
