@@ -101,8 +101,8 @@ public final class PackedGemm {
      * weight gradient, 8 rows of 65,536, would stream x from memory once per four rows of W.)
      */
     private static boolean thin(int m, int n, int k, int aColStride, int bRowStride, int bColStride) {
-        return m <= ThinGemm.MAX_ROWS && (long) m * k <= ThinGemm.MAX_A_FLOATS && aColStride == 1
-                && bRowStride == 1 && bColStride != 1 && n > 1 && k >= LANES;
+        return ThinGemm.fits(m, k) && aColStride == 1 && bRowStride == 1 && bColStride != 1 && n > 1
+                && k >= LANES;
     }
 
     /**
@@ -154,7 +154,7 @@ public final class PackedGemm {
             referenceBf16(m, n, k, a, aOff, aRowStride, aColStride, w, wOff, ldw, bias, biasOff, c, cOff, ldc);
             return;
         }
-        if (m <= ThinGemm.MAX_ROWS && (long) m * k <= ThinGemm.MAX_A_FLOATS && aColStride == 1) {
+        if (ThinGemm.fits(m, k) && aColStride == 1) {
             ThinGemm.bf16(m, n, k, a, aOff, aRowStride, w, wOff, ldw, bias, biasOff, c, cOff, ldc);
             return;
         }

@@ -43,6 +43,11 @@ final class ThinGemm {
     private ThinGemm() {
     }
 
+    /** Whether an A of m rows of k takes this class: few rows, small enough to stay in L2 as W streams past. */
+    static boolean fits(int m, int k) {
+        return m <= MAX_ROWS && (long) m * k <= MAX_A_FLOATS;
+    }
+
     /** Blocks of B rows of W per parallel block at least. */
     private static int grain(int m, int k) {
         return Math.max(1, GRAIN_MACS / Math.max(1, k * m * B));
