@@ -33,8 +33,16 @@ public final class Models {
 
     /** The named MAE size (e.g. "MAE-ViT-T/2") on latents [C, side, side]. */
     public static MaeConfig mae(String name, int[] latentShape) {
-        MaeConfig n = MaeConfigs.named(name, latentShape[1]);
-        return new MaeConfig(latentShape[1], n.patchSize(), latentShape[0], n.embedDim(), n.depth(), n.numHeads(),
+        return mae(name, latentShape, MaeConfigs.named(name, latentShape[1]).patchSize());
+    }
+
+    /**
+     * The named MAE size on inputs [C, side, side] with patches of {@code patchSize} instead of the name's: the
+     * pixel-space MAE of the reproduction study keeps the latent model's token count on 4× larger images.
+     */
+    public static MaeConfig mae(String name, int[] shape, int patchSize) {
+        MaeConfig n = MaeConfigs.named(name, shape[1]);
+        return new MaeConfig(shape[1], patchSize, shape[0], n.embedDim(), n.depth(), n.numHeads(),
                 n.decoderEmbedDim(), n.decoderDepth(), n.decoderNumHeads(), n.mlpRatio(), n.normPixLoss(),
                 n.maskRatio());
     }

@@ -4,7 +4,6 @@ import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.vit.VitConfig;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.usp.pretrain.LatentTrainer;
-import dev.usp4j.usp.pretrain.LrPlan;
 import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
 import dev.usp4j.usp.understand.FineTune;
 import dev.usp4j.usp.understand.FineTuneConfig;
@@ -113,14 +112,7 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     /** The recipe for the classifier of {@code probe}'s size (average pooling, this command's options). */
     private FineTuneConfig config(VitConfig probe) {
-        VitConfig vit = new VitConfig(probe.imgSize(), probe.patchSize(), probe.inChans(), probe.numClasses(),
-                probe.embedDim(), probe.depth(), probe.numHeads(), probe.mlpRatio(), VitConfig.GlobalPool.AVG,
-                dropPath, false);
-        FineTuneConfig d = FineTuneConfig.defaults(vit);
-        FineTuneConfig withTrain = d.withTrain(d.train().withBatchSize(batch).withBlr(blr)
-                .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps)).withCheckpointEvery(Math.max(1, steps / 4)));
-        return new FineTuneConfig(withTrain.model(), withTrain.train(), layerDecay, labelSmoothing, d.beta1(),
-                d.beta2());
+        return FineTuneConfig.forClassifier(probe, batch, blr, steps, layerDecay, labelSmoothing, dropPath);
     }
 
     /** Refuses options the checkpoint in --out was not trained with (its schedule's length may grow). */

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "USP (Unified Self-Supervised Pretraining) in pure Java.",
         subcommands = {PipelineCommand.class, DemoCommand.class, InfoCommand.class, ForwardCommand.class,
             VaeCommand.class, PretrainCommand.class, TrainCommand.class, SampleCommand.class, FidCommand.class,
-            ProbeCommand.class, FinetuneCommand.class},
+            ProbeCommand.class, FinetuneCommand.class, ExperimentCommand.class},
         footer = {"", "Also: ./usp test (runs the test suite)."})
 public final class UspCommand implements Runnable {
     @Override

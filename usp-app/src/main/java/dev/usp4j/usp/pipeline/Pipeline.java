@@ -17,7 +17,10 @@ import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.VaeConfigs;
 import dev.usp4j.nn.vit.MaeConfig;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.data.LatentEncoder;
 import dev.usp4j.usp.DatasetSpec;
+import dev.usp4j.usp.Models;
+import dev.usp4j.usp.PixelEncoder;
 import dev.usp4j.usp.Progress;
 import dev.usp4j.usp.VaeLatentEncoder;
 import dev.usp4j.usp.eval.FeatureClassifier;
@@ -31,7 +34,12 @@ import dev.usp4j.usp.pretrain.LrPlan;
 import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
 import dev.usp4j.usp.pretrain.PretrainConfig;
 import dev.usp4j.usp.transfer.UspTransfer;
+import dev.usp4j.usp.pretrain.LatentTrainer;
+import dev.usp4j.usp.pretrain.TrainSettings;
+import dev.usp4j.usp.understand.FineTune;
+import dev.usp4j.usp.understand.FineTuneConfig;
 import dev.usp4j.usp.understand.LinearProbe;
+import dev.usp4j.usp.understand.LogisticRegression;
 import dev.usp4j.usp.understand.LinearProbeConfig;
 import dev.usp4j.usp.vae.VaeTrainer;
 import dev.usp4j.nn.vit.VitConfig;
@@ -44,6 +52,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -114,27 +123,50 @@ public final class Pipeline {
         long t0 = System.nanoTime();
         Dataset train = DatasetSpec.open(preset.dataset(), true);
         Dataset test = DatasetSpec.open(preset.dataset(), false);
-        stage("vae", List.of(), () -> vae(train));
-        stage("latents", List.of("vae"), () -> latents(train, test));
-        stage("pretrain", List.of("latents"), this::pretrain);
-        stage("classifier", List.of(), () -> classifier(train, test));
+        base(train, test);
         for (String g : GENERATIVE) {
-            stage(g, g.endsWith("usp") ? List.of("latents", "pretrain", "classifier") : List.of("latents",
-                    "classifier"), () -> generative(g, train, test));
+            generativeStage(g, g.startsWith("sit"), g.endsWith("usp") ? "pretrain" : null, null, train, test);
         }
-        stage("probe", List.of("latents", "pretrain"), () -> probe(train.classes().size()));
+        stage("probe", List.of("latents", "pretrain"), Map.of(), () -> probe(train.classes().size()));
         Path report = Report.write(run, preset, results, (System.nanoTime() - t0) / 1e9);
         say("report: " + report);
         return report;
     }
 
+    /** The stages every run starts with: the VAE, its latent caches, USP pretraining and the FID's classifier. */
+    void base(Dataset train, Dataset test) throws IOException {
+        stage("vae", List.of(), Map.of(), () -> vae(train));
+        stage("latents", List.of("vae"), Map.of(), () -> latents(train, test));
+        stage("pretrain", List.of("latents"), Map.of(), () -> pretrain("pretrain", Double.NaN,
+                preset.pretrainSteps(), false));
+        stage("classifier", List.of(), Map.of(), () -> classifier(train, test));
+    }
+
+    /**
+     * Stage {@code name}: a DiT (or SiT) trained on the latents, from scratch or (with {@code pretrainStage}) from
+     * that stage's encoder, evaluated at every eval step; {@code seed} (null: the trainer's default) seeds it.
+     */
+    void generativeStage(String name, boolean sit, String pretrainStage, Long seed, Dataset train, Dataset test)
+            throws IOException {
+        List<String> upstream = pretrainStage == null ? List.of("latents", "classifier")
+                : List.of("latents", pretrainStage, "classifier");
+        stage(name, upstream, seed == null ? Map.of() : Map.of("seed", seed),
+                () -> generative(name, sit, pretrainStage, seed, train, test));
+    }
+
+    /** One stage's work: its results, recorded in the ledger once it returns. */
     @FunctionalInterface
-    private interface Work {
+    interface Work {
         Map<String, Object> run() throws IOException;
     }
 
-    private void stage(String name, List<String> upstream, Work work) throws IOException {
+    /**
+     * Runs {@code work} as stage {@code name} unless the ledger has it done with the same inputs: the preset settings
+     * the stage reads, {@code extra} settings of its own, and the hashes of its {@code upstream} stages.
+     */
+    void stage(String name, List<String> upstream, Map<String, ?> extra, Work work) throws IOException {
         Map<String, Object> inputs = new LinkedHashMap<>(StageInputs.settings(name, preset));
+        inputs.putAll(new java.util.TreeMap<>(extra)); // Map.of's order changes from one JVM to the next
         for (String u : upstream) {
             inputs.put("after:" + u, hashes.get(u));
         }
@@ -158,6 +190,23 @@ public final class Pipeline {
         }
         hashes.put(name, hash);
         results.put(name, done);
+    }
+
+    /** What stage {@code name} recorded (null before it ran in this process or was found done). */
+    Map<String, Object> result(String name) {
+        return results.get(name);
+    }
+
+    Path runDir() {
+        return run;
+    }
+
+    Preset preset() {
+        return preset;
+    }
+
+    MetricsLog metrics() {
+        return metrics;
     }
 
     private static Transform input(Dataset ds) {
@@ -193,14 +242,27 @@ public final class Pipeline {
 
     private Map<String, Object> latents(Dataset train, Dataset test) throws IOException {
         AutoencoderKL vae = loadVae();
-        VaeLatentEncoder enc = new VaeLatentEncoder(preset.vae(), vae);
+        return caches(train, test, false, new VaeLatentEncoder(preset.vae(), vae), vae.scalingFactor());
+    }
+
+    /**
+     * The pixel-space twin of the latent caches (the same training images, unscaled, never flipped): the input of
+     * the pixel-MAE baseline and of the logistic regression on raw pixels.
+     */
+    Map<String, Object> pixels(Dataset train, Dataset test) throws IOException {
+        return caches(train, test, true, new PixelEncoder(), 1.0);
+    }
+
+    private Map<String, Object> caches(Dataset train, Dataset test, boolean pixels, LatentEncoder enc, double scale)
+            throws IOException {
         Map<String, Object> r = new LinkedHashMap<>();
         for (boolean isTrain : new boolean[] {true, false}) {
             Dataset ds = isTrain ? Subset.first(train, Math.toIntExact(preset.latentImages())) : test;
-            try (ProgressLog log = new ProgressLog(isTrain ? "  encode train" : "  encode test", "img", ENCODED, out,
-                    this::say); LatentCache c = LatentCache.openOrBuild(cacheFile(isTrain), ds, input(ds),
-                    input(ds) == Transform.identity() ? "none" : "pad 2", ToTensor.symmetric(), enc,
-                    vae.scalingFactor(), isTrain && preset.latentFlip(), 64, log)) {
+            String what = (pixels ? "  pixels " : "  encode ") + (isTrain ? "train" : "test");
+            try (ProgressLog log = new ProgressLog(what, "img", ENCODED, out, this::say);
+                 LatentCache c = LatentCache.openOrBuild(cacheFile(pixels, isTrain), ds, input(ds),
+                         input(ds) == Transform.identity() ? "none" : "pad 2", ToTensor.symmetric(), enc, scale,
+                         !pixels && isTrain && preset.latentFlip(), 64, log)) {
                 r.put(isTrain ? "train" : "test", (long) c.size());
             }
         }
@@ -208,28 +270,44 @@ public final class Pipeline {
     }
 
     private Path cacheFile(boolean train) {
-        return run.resolve("latents").resolve(train ? "train.safetensors" : "test.safetensors");
+        return cacheFile(false, train);
     }
 
-    private Map<String, Object> pretrain() throws IOException {
-        Path ckpt = Files.createDirectories(run.resolve("pretrain")).resolve("pretrain.ckpt.safetensors");
-        try (LatentCache c = LatentCache.open(cacheFile(true))) {
+    private Path cacheFile(boolean pixels, boolean train) {
+        return run.resolve(pixels ? "pixels" : "latents").resolve(train ? "train.safetensors" : "test.safetensors");
+    }
+
+    /** Where stage {@code stage}'s MAE checkpoint is (the pretrain stages write one each). */
+    Path pretrainCheckpoint(String stage) {
+        return run.resolve(stage).resolve("pretrain.ckpt.safetensors");
+    }
+
+    /**
+     * MAE pretraining as stage {@code stage}: {@code steps} steps of the preset's MAE size with mask ratio
+     * {@code maskRatio} (NaN: the size's own), on the latents or ({@code pixels}) on the pixel caches with patches
+     * as much larger as the images are, so both see the same number of tokens.
+     */
+    Map<String, Object> pretrain(String stage, double maskRatio, long steps, boolean pixels) throws IOException {
+        Path ckpt = Files.createDirectories(run.resolve(stage)).resolve("pretrain.ckpt.safetensors");
+        try (LatentCache c = LatentCache.open(cacheFile(pixels, true))) {
             MaskedLatentTrainer t;
             if (Files.exists(ckpt)) {
                 t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
-                say("  pretrain: resuming at step " + t.step());
+                say("  " + stage + ": resuming at step " + t.step());
             } else {
-                MaeConfig mae = dev.usp4j.usp.Models.mae(preset.mae(), c.latentShape());
+                MaeConfig mae = pixels ? pixelMae(c.latentShape()) : Models.mae(preset.mae(), c.latentShape());
+                if (!Double.isNaN(maskRatio)) {
+                    mae = mae.withMaskRatio(maskRatio);
+                }
                 PretrainConfig d = PretrainConfig.defaults(mae);
-                long steps = preset.pretrainSteps();
                 t = new MaskedLatentTrainer(d.withTrain(d.train().withBatchSize(preset.pretrainBatch())
                         .withPlan(LrPlan.steps(Math.max(1, steps / 20), steps))
                         .withCheckpointEvery(Math.max(1, steps / 4))), c, ckpt);
             }
             dev.usp4j.usp.pretrain.TrainMetrics last;
-            try (Progress bar = Progress.of("  pretrain", preset.pretrainSteps(), t.step(), "it", out)) {
-                last = t.train(preset.pretrainSteps(), m -> {
-                    metrics.log("pretrain", m.step(), "loss", m.loss());
+            try (Progress bar = Progress.of("  " + stage, steps, t.step(), "it", out)) {
+                last = t.train(steps, m -> {
+                    metrics.log(stage, m.step(), "loss", m.loss());
                     bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss()));
                 });
             }
@@ -255,9 +333,18 @@ public final class Pipeline {
         return Map.of("test_accuracy", acc);
     }
 
-    private Map<String, Object> generative(String name, Dataset train, Dataset test) throws IOException {
-        boolean sit = name.startsWith("sit");
-        boolean usp = name.endsWith("usp");
+    /** The latent MAE's size on the pixel images, its patch scaled by the VAE's downsampling factor. */
+    private MaeConfig pixelMae(int[] pixelShape) throws IOException {
+        try (LatentCache latents = LatentCache.open(cacheFile(false, true))) {
+            int[] z = latents.latentShape();
+            int patch = Models.mae(preset.mae(), z).patchSize() * (pixelShape[1] / z[1]);
+            return Models.mae(preset.mae(), pixelShape, patch);
+        }
+    }
+
+    private Map<String, Object> generative(String name, boolean sit, String pretrainStage, Long seed, Dataset train,
+                                           Dataset test) throws IOException {
+        boolean usp = pretrainStage != null;
         Path dir = Files.createDirectories(run.resolve(name));
         Path ckpt = dir.resolve("train.ckpt.safetensors");
         FeatureClassifier net = FeatureClassifier.loadOrTrain(run.resolve("classifier.safetensors"), train,
@@ -282,15 +369,15 @@ public final class Pipeline {
             } else {
                 DiT model = build(c, sit, usp, train.classes().size());
                 if (usp) {
-                    var report = UspTransfer.intoDiT(MaskedLatentTrainer.readPretrained(run.resolve("pretrain")
-                            .resolve("pretrain.ckpt.safetensors"), false), model);
+                    var report = UspTransfer.intoDiT(MaskedLatentTrainer.readPretrained(
+                            pretrainCheckpoint(pretrainStage), false), model);
                     say("  USP transfer: " + report.summary());
                 }
                 GenerativeConfig cfg = GenerativeConfig.defaults().withBatchSize(preset.genBatch())
                         .withLr(preset.genLr())
                         .withEmaDecay(preset.emaDecay()).withLogEvery((int) Math.max(1, preset.genSteps() / 100))
                         .withCheckpointEvery((int) Math.max(1, preset.genSteps() / 4));
-                t = GenerativeTrainer.start(model, c, cfg, ckpt);
+                t = GenerativeTrainer.start(model, c, seed == null ? cfg : cfg.withSeed(seed), ckpt);
             }
             String samplerSpec = sit ? preset.sitSampler() : preset.ditSampler();
             for (long at : preset.evalSteps()) {
@@ -346,35 +433,94 @@ public final class Pipeline {
     }
 
     private Map<String, Object> probe(int classes) throws IOException {
-        Path pre = run.resolve("pretrain").resolve("pretrain.ckpt.safetensors");
-        Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(pre, false);
         Map<String, Object> r = new LinkedHashMap<>();
-        try (LatentCache c = LatentCache.open(cacheFile(true)); LatentCache e = LatentCache.open(cacheFile(false))) {
-            for (boolean random : new boolean[] {false, true}) {
-                VitConfig vit = LinearProbe.vitForPretrained(pre, c, classes);
-                LinearProbeConfig d = LinearProbeConfig.defaults(vit);
-                long steps = preset.probeSteps();
-                Path ckpt = Files.createDirectories(run.resolve("probe")).resolve((random ? "random" : "usp")
-                        + ".ckpt.safetensors");
-                LinearProbe p = Files.exists(ckpt) ? LinearProbe.resume(ckpt, c, ckpt)
-                        : new LinearProbe(d.withTrain(d.train().withBatchSize(preset.probeBatch())
-                        .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps))
-                        .withCheckpointEvery(Math.max(1, steps / 2))), random ? null : state, c, ckpt);
-                try (Progress bar = Progress.of(random ? "  probe (random)" : "  probe (USP)", steps, p.step(), "it",
-                        out)) {
-                    p.train(steps, m -> bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss())));
-                }
-                double top1 = p.evaluate(e);
-                metrics.log("probe", steps, random ? "random_top1" : "usp_top1", top1);
-                say(String.format(Locale.ROOT, "  linear probe (%s encoder): top-1 %.4f", random ? "random" : "USP",
-                        top1));
-                r.put(random ? "random_top1" : "usp_top1", top1);
-            }
+        for (boolean random : new boolean[] {false, true}) {
+            Path ckpt = Files.createDirectories(run.resolve("probe")).resolve((random ? "random" : "usp")
+                    + ".ckpt.safetensors");
+            double top1 = linearProbe(ckpt, "pretrain", random, false, classes);
+            String key = random ? "random_top1" : "usp_top1";
+            metrics.log("probe", preset.probeSteps(), key, top1);
+            r.put(key, top1);
         }
         return r;
     }
 
-    private void say(String line) {
+    /**
+     * Linear-probe top-1 on the test cache of the encoder that stage {@code pretrainStage} pretrained (or, with
+     * {@code random}, of a randomly initialised encoder of its size), on the latents or the pixel caches; the probe
+     * checkpoints to {@code ckpt} and resumes from it.
+     */
+    double linearProbe(Path ckpt, String pretrainStage, boolean random, boolean pixels, int classes)
+            throws IOException {
+        Path pre = pretrainCheckpoint(pretrainStage);
+        try (LatentCache c = LatentCache.open(cacheFile(pixels, true));
+             LatentCache e = LatentCache.open(cacheFile(pixels, false))) {
+            long steps = preset.probeSteps();
+            LinearProbe p;
+            if (Files.exists(ckpt)) {
+                p = LinearProbe.resume(ckpt, c, ckpt);
+            } else {
+                LinearProbeConfig d = LinearProbeConfig.defaults(LinearProbe.vitForPretrained(pre, c, classes));
+                p = new LinearProbe(d.withTrain(d.train().withBatchSize(preset.probeBatch())
+                        .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps))
+                        .withCheckpointEvery(Math.max(1, steps / 2))),
+                        random ? null : MaskedLatentTrainer.readPretrained(pre, false), c, ckpt);
+            }
+            return trainAndScore(p, steps, "linear probe (" + encoderName(pretrainStage, random) + ")",
+                    () -> p.evaluate(e));
+        }
+    }
+
+    /**
+     * Fine-tuning top-1 on the test cache: the whole encoder of {@code pretrainStage} (or a random one of its size)
+     * with an average-pooled linear head, MAE's recipe (layer decay 0.75, label smoothing 0.1, drop path 0.1),
+     * {@code steps} steps at the probe's batch size; checkpoints to {@code ckpt} and resumes from it.
+     */
+    double fineTune(Path ckpt, String pretrainStage, boolean random, boolean pixels, long steps, int classes)
+            throws IOException {
+        Path pre = pretrainCheckpoint(pretrainStage);
+        try (LatentCache c = LatentCache.open(cacheFile(pixels, true));
+             LatentCache e = LatentCache.open(cacheFile(pixels, false))) {
+            FineTune f;
+            if (Files.exists(ckpt)) {
+                f = FineTune.resume(ckpt, c, ckpt);
+            } else {
+                FineTuneConfig cfg = FineTuneConfig.forClassifier(LinearProbe.vitForPretrained(pre, c, classes),
+                        preset.probeBatch(), 1e-3, steps, 0.75, 0.1, 0.1);
+                f = new FineTune(cfg, random ? null : MaskedLatentTrainer.readPretrained(pre, false), c, ckpt);
+            }
+            return trainAndScore(f, steps, "fine-tune (" + encoderName(pretrainStage, random) + ")",
+                    () -> f.evaluate(e));
+        }
+    }
+
+    /** Top-1 on the test images of a logistic regression on raw pixels ({@code steps} AdamW steps, probe batch). */
+    double logisticRegression(long steps, int classes) throws IOException {
+        try (LatentCache c = LatentCache.open(cacheFile(true, true));
+             LatentCache e = LatentCache.open(cacheFile(true, false))) {
+            // blr 1e-3 at the MAE rule's reference batch 256: lr 1e-3·batch/256
+            LogisticRegression lr = new LogisticRegression(new TrainSettings(preset.probeBatch(), 1e-3, 0, 1e-4,
+                    LrPlan.steps(Math.max(1, steps / 10), steps), 0, 0), classes, c, null);
+            return trainAndScore(lr, steps, "logistic regression on raw pixels", () -> lr.evaluate(e));
+        }
+    }
+
+    /** Trains {@code t} up to {@code steps} under a progress bar, then reports and returns its test top-1. */
+    private double trainAndScore(LatentTrainer t, long steps, String label,
+                                 DoubleSupplier top1) throws IOException {
+        try (Progress bar = Progress.of("  " + label, steps, t.step(), "it", out)) {
+            t.train(steps, m -> bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss())));
+        }
+        double v = top1.getAsDouble();
+        say(String.format(Locale.ROOT, "  %s: top-1 %.4f", label, v));
+        return v;
+    }
+
+    private static String encoderName(String pretrainStage, boolean random) {
+        return random ? "random encoder" : pretrainStage.equals("pretrain") ? "USP encoder" : pretrainStage;
+    }
+
+    void say(String line) {
         out.println(line);
         out.flush();
     }

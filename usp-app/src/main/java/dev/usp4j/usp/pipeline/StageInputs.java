@@ -17,17 +17,26 @@ final class StageInputs {
 
     /** The preset settings {@code stage} reads, as in {@link Preset#toMap()}. */
     static Map<String, Object> settings(String stage, Preset preset) {
-        List<String> keys = switch (stage) {
+        // The reproduction study's stages are variants named "<kind>-<variant>" (pretrain-mask0.5, dit-usp-s2,
+        // probe-pixel, ...): each reads its kind's settings, the variant's own go in through the stage's extras.
+        String kind = stage.contains("-") && !stage.startsWith("dit-") && !stage.startsWith("sit-")
+                ? stage.substring(0, stage.indexOf('-')) : stage;
+        List<String> keys = switch (kind) {
             case "vae" -> List.of("dataset", "vae", "vae_steps", "vae_batch");
             case "latents" -> List.of("dataset", "vae", "latent_images", "latent_flip");
+            case "pixels" -> List.of("dataset", "latent_images");
             case "pretrain" -> List.of("dataset", "mae", "pretrain_steps", "pretrain_batch");
             case "classifier" -> List.of("dataset", "classifier_steps");
-            case "dit-scratch", "dit-usp" -> List.of("dataset", "dit_size", "gen_steps", "gen_batch", "eval_steps",
-                    "fid_samples", "dit_sampler", "ema_decay", "classifier_steps", "gen_lr", "cfg_scale");
-            case "sit-scratch", "sit-usp" -> List.of("dataset", "dit_size", "gen_steps", "gen_batch", "eval_steps",
-                    "fid_samples", "sit_sampler", "ema_decay", "classifier_steps", "gen_lr", "cfg_scale");
-            case "probe" -> List.of("dataset", "probe_steps", "probe_batch");
-            default -> throw new IllegalArgumentException("pipeline: no stage '" + stage + "'");
+            case "probe", "finetune" -> List.of("dataset", "probe_steps", "probe_batch");
+            case "logreg" -> List.of("dataset");
+            default -> {
+                if (stage.startsWith("dit-") || stage.startsWith("sit-")) {
+                    yield List.of("dataset", "dit_size", "gen_steps", "gen_batch", "eval_steps", "fid_samples",
+                            stage.startsWith("dit-") ? "dit_sampler" : "sit_sampler", "ema_decay", "classifier_steps",
+                            "gen_lr", "cfg_scale");
+                }
+                throw new IllegalArgumentException("pipeline: no stage '" + stage + "'");
+            }
         };
         Map<String, Object> all = preset.toMap();
         Map<String, Object> m = new LinkedHashMap<>();

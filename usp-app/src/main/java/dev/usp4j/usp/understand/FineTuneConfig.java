@@ -65,6 +65,22 @@ public record FineTuneConfig(VitConfig model, TrainSettings train, double layerD
         return defaults(model.withDropPathRate(0.1));
     }
 
+    /**
+     * The recipe for a classifier of {@code probe}'s encoder size (average pooling, a plain Linear head):
+     * {@code steps} steps of batch {@code batch} at base lr {@code blr} (a tenth of them warmup), the given layer
+     * decay, label smoothing and drop path, a checkpoint every quarter.
+     */
+    public static FineTuneConfig forClassifier(VitConfig probe, int batch, double blr, long steps, double layerDecay,
+                                               double labelSmoothing, double dropPath) {
+        VitConfig vit = new VitConfig(probe.imgSize(), probe.patchSize(), probe.inChans(), probe.numClasses(),
+                probe.embedDim(), probe.depth(), probe.numHeads(), probe.mlpRatio(), VitConfig.GlobalPool.AVG,
+                dropPath, false);
+        FineTuneConfig d = defaults(vit);
+        TrainSettings t = d.train().withBatchSize(batch).withBlr(blr)
+                .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps)).withCheckpointEvery(Math.max(1, steps / 4));
+        return new FineTuneConfig(vit, t, layerDecay, labelSmoothing, d.beta1(), d.beta2());
+    }
+
     public FineTuneConfig withTrain(TrainSettings t) {
         return new FineTuneConfig(model, t, layerDecay, labelSmoothing, beta1, beta2);
     }

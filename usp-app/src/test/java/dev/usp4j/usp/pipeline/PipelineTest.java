@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.usp4j.usp.Main;
+import dev.usp4j.usp.UspCli;
 import dev.usp4j.usp.report.LineChart;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,12 +23,8 @@ class PipelineTest {
     @TempDir
     Path dir;
 
-    private String usp(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        assertEquals(0, status, err.toString());
-        return out.toString();
+    private static String usp(String... args) {
+        return UspCli.run(args);
     }
 
     @Test

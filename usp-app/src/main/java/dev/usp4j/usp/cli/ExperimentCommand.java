@@ -1,0 +1,80 @@
+package dev.usp4j.usp.cli;
+
+import dev.usp4j.usp.pipeline.Reproduction;
+import dev.usp4j.usp.pipeline.ReproductionBudget;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ./usp experiment}: studies built on the pipeline; {@code reproduce} tests USP's claims at small scale. */
+@Command(name = "experiment", mixinStandardHelpOptions = true, description = "Studies built on the pipeline.",
+        subcommands = {ExperimentCommand.Reproduce.class})
+public final class ExperimentCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code ./usp experiment reproduce}: see {@link Reproduction}. */
+    @Command(name = "reproduce", mixinStandardHelpOptions = true,
+            description = {"DiT and SiT from scratch vs USP-initialised (FID at every checkpoint, several seeds, the"
+                + " paper's speedup measure), linear probe and fine-tune of the USP encoder against a random one"
+                + " and a pixel-space MAE, logistic regression on pixels, and the mask-ratio, latent-vs-pixel and"
+                + " pretraining-length ablations; writes REPRODUCTION.md.",
+                "Re-running continues an interrupted study (finished stages are skipped, trainers resume)."})
+    public static final class Reproduce implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--budget", description = "standard (about 90 minutes on 2 cores), long (several sittings)"
+                + " or tiny (a smoke test on synthetic data) (default: ${DEFAULT-VALUE}).")
+        String budget = "standard";
+
+        @Option(names = "--out", description = "The run folder (default: runs/reproduce-<budget>).")
+        Path out;
+
+        @Option(names = "--publish", description = "Also copy REPRODUCTION.md and reproduction/ into this folder"
+                + " (e.g. docs).")
+        Path publish;
+
+        @Override
+        public Integer call() throws IOException {
+            ReproductionBudget b = ReproductionBudget.named(budget);
+            PrintWriter w = spec.commandLine().getOut();
+            if (b.preset().dataset().equals("fashion-mnist")) {
+                BuiltInDataset.ensureFashionMnist(w);
+            }
+            Path report = new Reproduction(out != null ? out : Path.of("runs", "reproduce-" + b.name()), b, w).run();
+            if (publish != null) {
+                copy(report, publish.resolve(report.getFileName()));
+                Path files = report.resolveSibling("reproduction");
+                try (Stream<Path> s = Files.list(files)) {
+                    for (Path f : (Iterable<Path>) s::iterator) {
+                        copy(f, publish.resolve("reproduction").resolve(f.getFileName()));
+                    }
+                }
+                w.println("published to " + publish.resolve(report.getFileName()));
+                w.flush();
+            }
+            return 0;
+        }
+
+        private static void copy(Path from, Path to) throws IOException {
+            Files.createDirectories(to.getParent());
+            Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+            Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.usp4j.usp.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.usp4j.tensor.io.Json;
+import dev.usp4j.usp.UspCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./usp experiment reproduce} on the tiny budget: every arm, seed, probe and ablation runs; the write-up has
+ * the speedup, understanding and ablation tables, its plots and the compact metrics; a second run skips every stage;
+ * a study cut off mid-way resumes the missing stages only; {@code --publish} copies the write-up.
+ */
+class ReproductionTest {
+    @TempDir
+    Path dir;
+
+    private static String usp(String... args) {
+        return UspCli.run(args);
+    }
+
+    @Test
+    void budgetsHaveTheStudysShape() {
+        for (String name : List.of("standard", "long")) {
+            ReproductionBudget b = ReproductionBudget.named(name);
+            assertTrue(b.preset().evalSteps().size() >= 8, name + ": at least 8 FID checkpoints");
+            assertTrue(b.seeds() >= 2, name + ": at least 2 seeds");
+            assertEquals(List.of(0.5, 0.75, 0.9), b.maskRatios(), name);
+            assertEquals("fashion-mnist", b.preset().dataset(), name);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReproductionBudget.named("huge"));
+        assertTrue(e.getMessage().contains("standard, long or tiny"), e.getMessage());
+        ReproductionBudget t = ReproductionBudget.named("tiny");
+        e = assertThrows(IllegalArgumentException.class, () -> new ReproductionBudget("x", t.preset(), 2,
+                t.maskRatios(), List.of(t.preset().pretrainSteps()), 1, 1));
+        assertTrue(e.getMessage().contains("shorter than the main run"), e.getMessage());
+    }
+
+    @Test
+    void tinyStudyRunsSkipsResumesAndPublishes() throws Exception {
+        Path run = dir.resolve("run");
+        String first = usp("experiment", "reproduce", "--budget", "tiny", "--out", run.toString());
+        List<String> stages = new Reproduction(run, ReproductionBudget.named("tiny"), new PrintWriter(
+                new StringWriter())).stages();
+        assertEquals(27, stages.size(), stages.toString());
+        for (String stage : stages) {
+            assertTrue(first.contains("stage " + stage + ": running"), stage + " in\n" + first);
+        }
+        String doc = Files.readString(run.resolve("REPRODUCTION.md"));
+        for (String row : new String[] {"| DiT | 1 |", "| DiT | 2 |", "| SiT | 1 |", "| SiT | 2 |", "| **DiT** | all",
+            "| **SiT** | all", "| USP (MAE on VAE latents) |", "| pixel-space MAE, same size and steps |",
+            "| random initialisation |", "| logistic regression on raw pixels (floor) |", "| 0.50 |", "| 0.90 |",
+            "| 2 | ", "| 4 (main) |", "| pixels (MAE) |", "## 4. Agreement with the paper",
+            "](reproduction/fid_dit.png)", "](reproduction/fid_sit.png)", "](reproduction/probe_vs_mask.png)",
+            "--budget tiny"}) {
+            assertTrue(doc.contains(row), row + " in\n" + doc);
+        }
+        assertFalse(doc.contains("| USP (MAE on VAE latents) | — |"), "every probe ran:\n" + doc);
+        // every FID checkpoint of every arm is in the table: 8 steps, 4 arms, no gaps
+        assertEquals(8, doc.lines().filter(l -> l.matches("\\| [1-8] \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\|"))
+                .count(), doc);
+        List<String> compact = Files.readAllLines(run.resolve("reproduction/metrics.jsonl"));
+        boolean sawFid = false;
+        for (String line : compact) {
+            Map<String, Object> m = Json.parseObject(line);
+            assertEquals(((List<?>) m.get("steps")).size(), ((List<?>) m.get("values")).size(), line);
+            sawFid |= "fid".equals(m.get("name")) && "sit-usp-s2".equals(m.get("stage"))
+                    && ((List<?>) m.get("steps")).size() == 8;
+        }
+        assertTrue(sawFid, "the FID series of every arm is in the compact metrics");
+
+        String again = usp("experiment", "reproduce", "--budget", "tiny", "--out", run.toString());
+        assertFalse(again.contains(": running"), again);
+
+        // cut off after the first seed's generative runs: later ledger entries gone, checkpoints kept
+        for (String stage : stages.subList(stages.indexOf("dit-scratch-s2"), stages.size())) {
+            Files.delete(run.resolve("stages/" + stage + ".json"));
+        }
+        Path docs = dir.resolve("docs");
+        String resumed = usp("experiment", "reproduce", "--budget", "tiny", "--out", run.toString(), "--publish",
+                docs.toString());
+        assertTrue(resumed.contains("stage sit-usp-s1: done earlier, skipped"), resumed);
+        assertTrue(resumed.contains("stage dit-scratch-s2: running") && resumed.contains("stage probe-steps2: running"),
+                resumed);
+        assertEquals(doc.lines().filter(l -> l.startsWith("| DiT | 1 |")).toList(),
+                Files.readString(run.resolve("REPRODUCTION.md")).lines().filter(l -> l.startsWith("| DiT | 1 |"))
+                        .toList(), "finished arms keep their numbers");
+        assertTrue(Files.exists(docs.resolve("REPRODUCTION.md")));
+        assertTrue(Files.size(docs.resolve("reproduction/fid_sit.png")) > 1000);
+        assertTrue(Files.exists(docs.resolve("reproduction/metrics.jsonl")));
+    }
+}
