@@ -15,18 +15,28 @@ public record Speedup(double targetFid, double scratchSteps, double uspSteps, bo
 
     /** The factor, NaN when the USP run never reached the target. */
     public double factor() {
-        return Double.isNaN(uspSteps) ? Double.NaN : scratchSteps / uspSteps;
+        return reached() ? scratchSteps / uspSteps : Double.NaN;
     }
 
     public boolean reached() {
-        return !Double.isNaN(uspSteps);
+        return !Double.isNaN(uspSteps) && !Double.isNaN(scratchSteps);
     }
 
     /** The speedup of the USP curve over the scratch curve; steps ascending, one FID per step, at least one each. */
     public static Speedup of(long[] scratchSteps, double[] scratchFid, long[] uspSteps, double[] uspFid) {
         check("scratch", scratchSteps, scratchFid);
+        return to(scratchFid[scratchFid.length - 1], scratchSteps, scratchFid, uspSteps, uspFid);
+    }
+
+    /**
+     * The same measure for another target FID (the scratch run's first crossing of it over the USP run's): how much
+     * sooner USP gets to a looser FID shows whether the initialisation helps early in training. NaN steps on the
+     * scratch side (it never got there) make the factor NaN too.
+     */
+    public static Speedup to(double target, long[] scratchSteps, double[] scratchFid, long[] uspSteps,
+                             double[] uspFid) {
+        check("scratch", scratchSteps, scratchFid);
         check("USP", uspSteps, uspFid);
-        double target = scratchFid[scratchFid.length - 1];
         double s = crossing(scratchSteps, scratchFid, target);
         double u = crossing(uspSteps, uspFid, target);
         boolean bound = !Double.isNaN(u) && u == uspSteps[0];

@@ -61,6 +61,20 @@ class SpeedupTest {
     }
 
     @Test
+    void looserTargetsMeasureTheEarlyAdvantage() {
+        // to FID 80 (2× scratch's final 40): scratch crosses at 150 (90→70), USP at 100 (already 80)
+        Speedup s = Speedup.to(80, STEPS, new double[] {90, 70, 55, 40}, STEPS, new double[] {80, 50, 30, 25});
+        assertEquals(150, s.scratchSteps(), 1e-12);
+        assertEquals(100, s.uspSteps(), 1e-12);
+        assertEquals(1.5, s.factor(), 1e-12);
+        assertTrue(s.lowerBound());
+        // a target scratch never reaches gives no factor, whatever USP did
+        Speedup never = Speedup.to(30, STEPS, new double[] {90, 70, 55, 40}, STEPS, new double[] {80, 50, 30, 25});
+        assertFalse(never.reached());
+        assertTrue(Double.isNaN(never.factor()));
+    }
+
+    @Test
     void malformedCurvesAreRefusedWithWhatIsWrong() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Speedup.of(
                 new long[] {100, 100}, new double[] {1, 2}, STEPS, new double[] {1, 2, 3, 4}));
