@@ -31,7 +31,7 @@ public final class ExperimentCommand implements Runnable {
             description = {"DiT and SiT from scratch vs USP-initialised (FID at every checkpoint, several seeds, the"
                 + " paper's speedup measure), linear probe and fine-tune of the USP encoder against a random one"
                 + " and a pixel-space MAE, logistic regression on pixels, and the mask-ratio, latent-vs-pixel and"
-                + " pretraining-length ablations; writes REPRODUCTION.md.",
+                + " pretraining-length ablations; writes REPRODUCTION.md (REPRODUCTION-LONG.md for --budget long).",
                 "Re-running continues an interrupted study (finished stages are skipped, trainers resume)."})
     public static final class Reproduce implements Callable<Integer> {
         @Spec
@@ -44,8 +44,9 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--out", description = "The run folder (default: runs/reproduce-<budget>).")
         Path out;
 
-        @Option(names = "--publish", description = "Also copy REPRODUCTION.md and reproduction/ into this folder"
-                + " (e.g. docs).")
+        @Option(names = "--publish", description = "Also copy the report and its folder of plots and"
+                + " metrics (reproduction/, or reproduction-<budget>/ beside REPRODUCTION-<BUDGET>.md for budgets"
+                + " other than standard) into this folder (e.g. docs).")
         Path publish;
 
         @Override
@@ -58,10 +59,10 @@ public final class ExperimentCommand implements Runnable {
             Path report = new Reproduction(out != null ? out : Path.of("runs", "reproduce-" + b.name()), b, w).run();
             if (publish != null) {
                 copy(report, publish.resolve(report.getFileName()));
-                Path files = report.resolveSibling("reproduction");
-                try (Stream<Path> s = Files.list(files)) {
+                String folder = Reproduction.filesFolder(b);
+                try (Stream<Path> s = Files.list(report.resolveSibling(folder))) {
                     for (Path f : (Iterable<Path>) s::iterator) {
-                        copy(f, publish.resolve("reproduction").resolve(f.getFileName()));
+                        copy(f, publish.resolve(folder).resolve(f.getFileName()));
                     }
                 }
                 w.println("published to " + publish.resolve(report.getFileName()));

@@ -45,9 +45,30 @@ public final class Reproduction {
         return "pretrain-steps" + steps;
     }
 
-    /** Runs (or skips, when done) every stage of the study, then writes the report; returns its path. */
+    /** The folder, beside the report, that holds its plots and compact metrics. */
+    public static String filesFolder(ReproductionBudget budget) {
+        return ReproductionReport.folderName(budget);
+    }
+
+    /**
+     * Runs (or skips, when done) every stage of the study, then writes the report; returns its path. Each call is one
+     * sitting of the study, logged with its time in {@code sittings.json} ({@link SittingLog}).
+     */
     public Path run() throws IOException {
-        long t0 = System.nanoTime();
+        try (SittingLog sittings = new SittingLog(pipeline.runDir(), System::nanoTime, true)) {
+            runStages();
+            sittings.finished();
+            Map<String, Map<String, Object>> results = new java.util.LinkedHashMap<>();
+            for (String stage : stages()) {
+                results.put(stage, pipeline.result(stage));
+            }
+            Path report = ReproductionReport.write(pipeline.runDir(), budget, results, sittings.sittings());
+            pipeline.say("report: " + report);
+            return report;
+        }
+    }
+
+    private void runStages() throws IOException {
         Preset p = budget.preset();
         Dataset train = DatasetSpec.open(p.dataset(), true);
         Dataset test = DatasetSpec.open(p.dataset(), false);
@@ -91,13 +112,6 @@ public final class Reproduction {
         for (long steps : budget.pretrainLengths()) {
             probe("probe-steps" + steps, lengthStage(steps), false, false, classes);
         }
-        Map<String, Map<String, Object>> results = new java.util.LinkedHashMap<>();
-        for (String stage : stages()) {
-            results.put(stage, pipeline.result(stage));
-        }
-        Path report = ReproductionReport.write(pipeline.runDir(), budget, results, (System.nanoTime() - t0) / 1e9);
-        pipeline.say("report: " + report);
-        return report;
     }
 
     private void probe(String stage, String pretrainStage, boolean random, boolean pixels, int classes)

@@ -18,7 +18,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The reproduction study's write-up, {@code REPRODUCTION.md}, with its files under {@code reproduction/}: the
+ * The reproduction study's write-up, {@code REPRODUCTION.md}, with its files under {@code reproduction/} (for the
+ * standard budget; {@code REPRODUCTION-LONG.md} and {@code reproduction-long/} for the long one, and so on): the
  * speedup table (USP's measure, per seed and summarised), FID at every checkpoint, the understanding table (linear
  * probe and fine-tune of the USP encoder, a random one and the pixel MAE; logistic regression on pixels), the
  * ablations (mask ratio, latent vs pixel, pretraining length), plots, the settings, the machine and the time, and a
@@ -37,9 +38,28 @@ final class ReproductionReport {
     private ReproductionReport() {
     }
 
-    static Path write(Path run, ReproductionBudget budget, Map<String, Map<String, Object>> r, double seconds)
-            throws IOException {
-        Path files = Files.createDirectories(run.resolve("reproduction"));
+    /**
+     * The report's folder of plots and metrics, {@code reproduction} for the standard budget and
+     * {@code reproduction-<budget>} for the others, so that publishing a long study beside the standard one (both
+     * into {@code docs/}) replaces neither; the report is the folder's name in capitals plus {@code .md}.
+     */
+    static String folderName(ReproductionBudget budget) {
+        return budget.name().equals("standard") ? "reproduction" : "reproduction-" + budget.name();
+    }
+
+    static String reportName(ReproductionBudget budget) {
+        return folderName(budget).toUpperCase(Locale.ROOT) + ".md";
+    }
+
+    /** Writes the report of results {@code r} (stage → its results) and {@code sittings} (see {@link SittingLog}). */
+    static Path write(Path run, ReproductionBudget budget, Map<String, Map<String, Object>> r,
+                      List<Map<String, Object>> sittings) throws IOException {
+        String folder = folderName(budget);
+        Path files = Files.createDirectories(run.resolve(folder));
+        double wall = 0;
+        for (Map<String, Object> s : sittings) {
+            wall += num(s, "active_seconds");
+        }
         Map<String, Speedup.Summary> summaries = new LinkedHashMap<>();
         ReportDoc d = new ReportDoc("Reproducing USP at small scale (budget: " + budget.name() + ")");
         double total = 0;
@@ -49,9 +69,10 @@ final class ReproductionReport {
         Preset p = budget.preset();
         d.paragraph(String.format(Locale.ROOT, "Written by `./usp experiment reproduce --budget %s` on %s. Machine:"
                 + " %s, %d hardware threads, Java %s. Time: %.1f min of stage work in all (each stage timed in the"
-                + " sitting that finished it), %.1f min in the sitting that wrote this.", budget.name(), LocalDate.now(),
-                cpuModel(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                total / 60, seconds / 60));
+                + " sitting that finished it); the command ran %.1f min in %d sitting%s (listed under"
+                + " Reproduce).", budget.name(), LocalDate.now(), cpuModel(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), total / 60, wall / 60, sittings.size(),
+                sittings.size() == 1 ? "" : "s"));
         d.paragraph(String.format(Locale.ROOT, "Data: %s, %s training images for the VAE latents (%s), the test"
                 + " split for evaluation. Models: MAE %s encoder pretrained %d steps (batch %d, mask ratio %.2f) on"
                 + " the latents; DiT-%s and SiT-%s trained %d steps (batch %d, lr %.0e, EMA %.3f) from scratch and"
@@ -121,7 +142,7 @@ final class ReproductionReport {
         d.paragraph("FID (classifier features) at each checkpoint, the mean over seeds:");
         d.table(fidHeader(budget), fidRows(budget, r));
         for (String model : List.of("dit", "sit")) {
-            String png = "reproduction/fid_" + model + ".png";
+            String png = folder + "/fid_" + model + ".png";
             LineChart c = new LineChart(label(model) + ": FID (classifier features) vs training step", "training step",
                     "FID");
             for (int seed = 1; seed <= budget.seeds(); seed++) {
@@ -173,8 +194,8 @@ final class ReproductionReport {
             LineChart c = new LineChart("Linear-probe top-1 vs mask ratio", "mask ratio", "top-1");
             c.add(new Series("USP encoder", mx.stream().mapToDouble(Double::doubleValue).toArray(),
                     my.stream().mapToDouble(Double::doubleValue).toArray()));
-            c.writePng(run.resolve("reproduction/probe_vs_mask.png"));
-            d.image("Linear-probe top-1 vs mask ratio", "reproduction/probe_vs_mask.png");
+            c.writePng(files.resolve("probe_vs_mask.png"));
+            d.image("Linear-probe top-1 vs mask ratio", folder + "/probe_vs_mask.png");
         }
         d.paragraph("Latent vs pixel input (same encoder size, tokens and steps):");
         d.table(List.of("input", "linear probe", "fine-tune"), List.of(
@@ -203,9 +224,19 @@ final class ReproductionReport {
         r.forEach((stage, res) -> times.add(List.of(stage, res == null ? "—" : f1(num(res, "seconds")))));
         d.paragraph("Seconds per stage (0 or missing for stages skipped as done in an earlier sitting of this run):");
         d.table(List.of("stage", "seconds"), times);
+        List<List<String>> sat = new ArrayList<>();
+        for (int i = 0; i < sittings.size(); i++) {
+            Map<String, Object> s = sittings.get(i);
+            sat.add(List.of(String.valueOf(i + 1), String.valueOf(s.get("started")),
+                    f1(num(s, "active_seconds") / 60), Boolean.TRUE.equals(s.get("finished")) ? "yes" : "no"));
+        }
+        d.paragraph("Sittings of the command (`sittings.json`: minutes it ran, stopped or suspended time not counted;"
+                + " a sitting that was killed is counted to its last 30-second tick):");
+        d.table(List.of("sitting", "started (UTC)", "minutes", "finished the study"), sat);
+        Files.writeString(files.resolve("sittings.json"), Json.write(Map.of("sittings", sittings)) + "\n");
         writeCompactMetrics(run, files.resolve("metrics.jsonl"));
         Files.writeString(files.resolve("budget.json"), Json.write(budget.toMap()) + "\n");
-        return d.writeMarkdown(run.resolve("REPRODUCTION.md"));
+        return d.writeMarkdown(run.resolve(reportName(budget)));
     }
 
     private static List<String> statements(Map<String, Speedup.Summary> s, Map<String, Map<String, Object>> r) {

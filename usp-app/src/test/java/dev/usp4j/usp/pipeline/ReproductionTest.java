@@ -57,12 +57,12 @@ class ReproductionTest {
         for (String stage : stages) {
             assertTrue(first.contains("stage " + stage + ": running"), stage + " in\n" + first);
         }
-        String doc = Files.readString(run.resolve("REPRODUCTION.md"));
+        String doc = Files.readString(run.resolve("REPRODUCTION-TINY.md"));
         for (String row : new String[] {"| DiT | 1 |", "| DiT | 2 |", "| SiT | 1 |", "| SiT | 2 |", "| **DiT** | all",
             "| **SiT** | all", "| USP (MAE on VAE latents) |", "| pixel-space MAE, same size and steps |",
             "| random initialisation |", "| logistic regression on raw pixels (floor) |", "| 0.50 |", "| 0.90 |",
             "| 2 | ", "| 4 (main) |", "| pixels (MAE) |", "## 4. Agreement with the paper",
-            "](reproduction/fid_dit.png)", "](reproduction/fid_sit.png)", "](reproduction/probe_vs_mask.png)",
+            "](reproduction-tiny/fid_dit.png)", "](reproduction-tiny/fid_sit.png)", "](reproduction-tiny/probe_vs_mask.png)",
             "--budget tiny"}) {
             assertTrue(doc.contains(row), row + " in\n" + doc);
         }
@@ -70,7 +70,7 @@ class ReproductionTest {
         // every FID checkpoint of every arm is in the table: 8 steps, 4 arms, no gaps
         assertEquals(8, doc.lines().filter(l -> l.matches("\\| [1-8] \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\|"))
                 .count(), doc);
-        List<String> compact = Files.readAllLines(run.resolve("reproduction/metrics.jsonl"));
+        List<String> compact = Files.readAllLines(run.resolve("reproduction-tiny/metrics.jsonl"));
         boolean sawFid = false;
         for (String line : compact) {
             Map<String, Object> m = Json.parseObject(line);
@@ -79,6 +79,11 @@ class ReproductionTest {
                     && ((List<?>) m.get("steps")).size() == 8;
         }
         assertTrue(sawFid, "the FID series of every arm is in the compact metrics");
+
+        List<?> sittings = (List<?>) Json.parseObject(Files.readString(run.resolve("sittings.json"))).get("sittings");
+        assertEquals(1, sittings.size());
+        assertEquals(true, ((Map<?, ?>) sittings.get(0)).get("finished"));
+        assertTrue(doc.contains("in 1 sitting (listed under Reproduce)"), doc);
 
         String again = usp("experiment", "reproduce", "--budget", "tiny", "--out", run.toString());
         assertFalse(again.contains(": running"), again);
@@ -94,10 +99,13 @@ class ReproductionTest {
         assertTrue(resumed.contains("stage dit-scratch-s2: running") && resumed.contains("stage probe-steps2: running"),
                 resumed);
         assertEquals(doc.lines().filter(l -> l.startsWith("| DiT | 1 |")).toList(),
-                Files.readString(run.resolve("REPRODUCTION.md")).lines().filter(l -> l.startsWith("| DiT | 1 |"))
+                Files.readString(run.resolve("REPRODUCTION-TINY.md")).lines().filter(l -> l.startsWith("| DiT | 1 |"))
                         .toList(), "finished arms keep their numbers");
-        assertTrue(Files.exists(docs.resolve("REPRODUCTION.md")));
-        assertTrue(Files.size(docs.resolve("reproduction/fid_sit.png")) > 1000);
-        assertTrue(Files.exists(docs.resolve("reproduction/metrics.jsonl")));
+        assertTrue(Files.exists(docs.resolve("REPRODUCTION-TINY.md")));
+        assertTrue(Files.size(docs.resolve("reproduction-tiny/fid_sit.png")) > 1000);
+        assertTrue(Files.exists(docs.resolve("reproduction-tiny/metrics.jsonl")));
+        assertTrue(Files.readString(docs.resolve("REPRODUCTION-TINY.md")).contains("in 3 sittings"),
+                "the report counts every sitting of the study");
+        assertTrue(Files.exists(docs.resolve("reproduction-tiny/sittings.json")));
     }
 }
