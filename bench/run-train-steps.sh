@@ -52,8 +52,8 @@ torch_run() {  # workload round
 for r in $(seq 1 "$ROUNDS"); do
     for w in $ONLY; do
         if (( r % 2 == 1 )); then java_run "$w" "$r"; torch_run "$w" "$r"; else torch_run "$w" "$r"; java_run "$w" "$r"; fi
-        echo "round $r: $w done ($(grep -ho 'step [0-9.]*' "$OUT/java-$w-r$r.txt") ms usp4j," \
-             "$(grep -ho 'step [0-9.]*' "$OUT/torch-$w-r$r.txt") ms torch)" >&2
+        echo "round $r: $w done ($(grep -ho ', step [0-9.]*' "$OUT/java-$w-r$r.txt" | cut -c8-) ms usp4j," \
+             "$(grep -ho ', step [0-9.]*' "$OUT/torch-$w-r$r.txt" | cut -c8-) ms torch)" >&2
     done
 done
 
@@ -70,27 +70,31 @@ def field(text, pattern):
     return float(m.group(1)) if m else float("nan")
 
 def collect(side, w):
-    step, rss, heap, flops = [], [], [], []
+    step, best, rss, heap, flops = [], [], [], [], []
     for p in sorted(glob.glob(os.path.join(out, f"{side}-{w}-r*.txt"))):
         t = open(p).read()
-        step.append(field(t, r"step ([0-9.]+)"))
+        step.append(field(t, r", step ([0-9.]+)"))
+        best.append(field(t, r"best step ([0-9.]+)"))
         rss.append(field(t, r"peak RSS ([0-9.]+) MiB"))
         heap.append(field(t, r"peak heap ([0-9.]+) MiB"))
         flops.append(field(t, r"flops ([0-9.e+]+)"))
     med = lambda v: statistics.median(v) if v else float("nan")
-    return med(step), max(rss, default=float("nan")), max(heap, default=float("nan")), med(flops)
+    return (med(step), min(best, default=float("nan")), max(rss, default=float("nan")),
+            max(heap, default=float("nan")), med(flops))
 
 print(f"Training steps at batch 64, fp32, {threads} threads, median of {rounds} alternating rounds "
-      f"(each: warm-up, then the median step); GFLOP/s = step FLOPs / step time, peak = {peak:.0f} GFLOP/s")
+      f"(each: warm-up, then the median step); GFLOP/s = step FLOPs / step time, peak = {peak:.0f} GFLOP/s; "
+      f"'best' = the fastest step of all rounds on each side (noise from neighbours only adds time)")
 print()
-print("| workload | usp4j img/s | PyTorch img/s | usp4j / PyTorch | usp4j GFLOP/s (% peak) | PyTorch GFLOP/s (% peak) "
-      "| usp4j peak RSS (heap) | PyTorch peak RSS |")
-print("|---|---|---|---|---|---|---|---|")
+print("| workload | usp4j img/s | PyTorch img/s | usp4j / PyTorch | best steps, ms (usp4j / PyTorch) | ratio of best "
+      "| usp4j GFLOP/s (% peak) | PyTorch GFLOP/s (% peak) | usp4j peak RSS (heap) | PyTorch peak RSS |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for w in only:
-    js, jrss, jheap, _ = collect("java", w)
-    ts, trss, _, fl = collect("torch", w)
+    js, jb, jrss, jheap, _ = collect("java", w)
+    ts, tb, trss, _, fl = collect("torch", w)
     ji, ti = 64e3 / js, 64e3 / ts
     jg, tg = fl / js / 1e6, fl / ts / 1e6
-    print(f"| {names[w]} | {ji:.1f} | {ti:.1f} | **{ji / ti:.2f}** | {jg:.0f} ({100 * jg / peak:.0f}%) "
+    print(f"| {names[w]} | {ji:.1f} | {ti:.1f} | **{ji / ti:.2f}** | {jb:.0f} / {tb:.0f} | **{tb / jb:.2f}** "
+          f"| {jg:.0f} ({100 * jg / peak:.0f}%) "
           f"| {tg:.0f} ({100 * tg / peak:.0f}%) | {jrss / 1024:.1f} GiB ({jheap / 1024:.1f}) | {trss / 1024:.1f} GiB |")
 PY

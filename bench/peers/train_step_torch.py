@@ -123,5 +123,6 @@ def med(col):
 print(f"torch {args['net']} {args['model'] or 'default'} batch {batch} ({params:,} parameters, "
       f"{torch.get_num_threads()} threads): median ms forward {med(0):.1f}, backward {med(1):.1f}, "
       f"update {med(2):.1f}, step {statistics.median(sum(t) for t in times):.1f}; "
+      f"best step {min(sum(t) for t in times):.1f}; "
       f"flops {flops:.4g}; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
       f"gemm1024 {gemm:.0f} GFLOP/s")
