@@ -70,8 +70,9 @@ final class ReproductionReport {
         d.paragraph(String.format(Locale.ROOT, "Written by `./usp experiment reproduce --budget %s` on %s. Machine:"
                 + " %s, %d hardware threads, Java %s. Time: %.1f min of stage work in all (each stage timed in the"
                 + " sitting that finished it); the command ran %.1f min in %d sitting%s (listed under"
-                + " Reproduce).", budget.name(), LocalDate.now(), cpuModel(), Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), total / 60, wall / 60, sittings.size(),
+                + " Reproduce).", budget.name(), LocalDate.now(), cpuModel(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), total / 60, wall / 60,
+                sittings.size(),
                 sittings.size() == 1 ? "" : "s"));
         d.paragraph(String.format(Locale.ROOT, "Data: %s, %s training images for the VAE latents (%s), the test"
                 + " split for evaluation. Models: MAE %s encoder pretrained %d steps (batch %d, mask ratio %.2f) on"
@@ -228,7 +229,8 @@ final class ReproductionReport {
         for (int i = 0; i < sittings.size(); i++) {
             Map<String, Object> s = sittings.get(i);
             sat.add(List.of(String.valueOf(i + 1), String.valueOf(s.get("started")),
-                    f1(num(s, "active_seconds") / 60), Boolean.TRUE.equals(s.get("finished")) ? "yes" : "no"));
+                    String.format(Locale.ROOT, "%.1f", num(s, "active_seconds") / 60),
+                    Boolean.TRUE.equals(s.get("finished")) ? "yes" : "no"));
         }
         d.paragraph("Sittings of the command (`sittings.json`: minutes it ran, stopped or suspended time not counted;"
                 + " a sitting that was killed is counted to its last 30-second tick):");

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +58,7 @@ final class SittingLog implements AutoCloseable {
             }
         }
         this.sittings = earlier;
-        current.put("started", Instant.now().toString());
+        current.put("started", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         current.put("active_seconds", 0.0);
         current.put("finished", false);
         sittings.add(current);

@@ -84,6 +84,9 @@ class ReproductionTest {
         assertEquals(1, sittings.size());
         assertEquals(true, ((Map<?, ?>) sittings.get(0)).get("finished"));
         assertTrue(doc.contains("in 1 sitting (listed under Reproduce)"), doc);
+        String sittingRow = "\\| 1 \\| \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\| \\d+\\.\\d \\| yes \\|";
+        assertTrue(doc.lines().anyMatch(l -> l.matches(sittingRow)),
+                "the sitting's row: start to the second, minutes to a tenth\n" + doc);
 
         String again = usp("experiment", "reproduce", "--budget", "tiny", "--out", run.toString());
         assertFalse(again.contains(": running"), again);
