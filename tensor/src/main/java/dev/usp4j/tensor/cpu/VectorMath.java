@@ -27,7 +27,6 @@ public final class VectorMath {
     private static final float LN2_LO = -2.12194440e-4f;
     /** Adding then subtracting 1.5·2^23 rounds a float to the nearest integer (ties to even) for |v| < 2^22. */
     private static final float ROUND_MAGIC = 12582912f;
-    private static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
     /** Above this exp overflows to +inf. */
     private static final float EXP_HI = 88.72283935546875f;
     /** Below this exp underflows to 0 (half the smallest subnormal). */
@@ -76,8 +75,7 @@ public final class VectorMath {
         // No clamp into [EXP_LO, EXP_HI] first: lanes outside it (±inf included) compute garbage that the two blends
         // at the end replace, and a NaN lane stays NaN through every step. Java's NaN-propagating max and min cost
         // several instructions each, a fifth of the function; lanes inside the range get the same floats either way.
-        FloatVector shifted = x.mul(LOG2E).add(ROUND_MAGIC);
-        FloatVector n = shifted.sub(ROUND_MAGIC);
+        FloatVector n = x.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
         FloatVector r = n.neg().fma(V_LN2_HI, x);
         r = n.neg().fma(V_LN2_LO, r);
         FloatVector p = V_E7;
@@ -89,9 +87,7 @@ public final class VectorMath {
         p = p.fma(r, V_ONE);
         p = p.fma(r, V_ONE);
         // 2^n as two factors so that n down to -150 and up to 128 stays within the normal exponent range.
-        // n as an int straight from the rounding sum's bits (its low mantissa bits hold n for |n| < 2^22): the same
-        // integer as (int) n, without the fix-ups Java's saturating float-to-int conversion compiles to.
-        IntVector ni = shifted.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
