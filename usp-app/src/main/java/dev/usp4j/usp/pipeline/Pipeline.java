@@ -87,8 +87,26 @@ public final class Pipeline {
         this.preset = preset;
         this.out = out;
         this.ledger = new StageLedger(run);
-        ledger.sweepTempFiles();
         this.metrics = new MetricsLog(run);
+    }
+
+    /**
+     * Takes the run folder's lock ({@link RunLock}: one sitting at a time), then records the preset and deletes what
+     * a killed sitting left half-written; every entry point that runs stages holds it while they run.
+     */
+    RunLock lock() throws IOException {
+        RunLock lock = RunLock.acquire(run);
+        try {
+            Path tmp = run.resolve("preset.json.tmp");
+            Files.writeString(tmp, dev.usp4j.tensor.io.Json.write(preset.toMap()) + "\n");
+            Files.move(tmp, run.resolve("preset.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            ledger.sweepTempFiles();
+            return lock;
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     private static void checkRunFolder(Path runDir, Preset preset) throws IOException {
@@ -111,26 +129,23 @@ public final class Pipeline {
                 }
             }
         }
-        Files.createDirectories(runDir);
-        Path tmp = runDir.resolve("preset.json.tmp");
-        Files.writeString(tmp, dev.usp4j.tensor.io.Json.write(preset.toMap()) + "\n");
-        Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Runs (or skips) every stage, then writes the report; returns its path. */
     public Path run() throws IOException {
-        long t0 = System.nanoTime();
-        Dataset train = DatasetSpec.open(preset.dataset(), true);
-        Dataset test = DatasetSpec.open(preset.dataset(), false);
-        base(train, test);
-        for (String g : GENERATIVE) {
-            generativeStage(g, g.startsWith("sit"), g.endsWith("usp") ? "pretrain" : null, null, train, test);
+        try (RunLock lock = lock()) {
+            long t0 = System.nanoTime();
+            Dataset train = DatasetSpec.open(preset.dataset(), true);
+            Dataset test = DatasetSpec.open(preset.dataset(), false);
+            base(train, test);
+            for (String g : GENERATIVE) {
+                generativeStage(g, g.startsWith("sit"), g.endsWith("usp") ? "pretrain" : null, null, train, test);
+            }
+            stage("probe", List.of("latents", "pretrain"), Map.of(), () -> probe(train.classes().size()));
+            Path report = Report.write(run, preset, results, (System.nanoTime() - t0) / 1e9);
+            say("report: " + report);
+            return report;
         }
-        stage("probe", List.of("latents", "pretrain"), Map.of(), () -> probe(train.classes().size()));
-        Path report = Report.write(run, preset, results, (System.nanoTime() - t0) / 1e9);
-        say("report: " + report);
-        return report;
     }
 
     /** The stages every run starts with: the VAE, its latent caches, USP pretraining and the FID's classifier. */

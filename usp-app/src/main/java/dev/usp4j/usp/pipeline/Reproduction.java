@@ -55,7 +55,8 @@ public final class Reproduction {
      * sitting of the study, logged with its time in {@code sittings.json} ({@link SittingLog}).
      */
     public Path run() throws IOException {
-        try (SittingLog sittings = new SittingLog(pipeline.runDir(), System::nanoTime, true)) {
+        try (RunLock lock = pipeline.lock();
+             SittingLog sittings = new SittingLog(pipeline.runDir(), System::nanoTime, true)) {
             runStages();
             sittings.finished();
             Map<String, Map<String, Object>> results = new java.util.LinkedHashMap<>();
