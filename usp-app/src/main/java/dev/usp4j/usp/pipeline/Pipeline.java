@@ -17,7 +17,9 @@ import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.VaeConfigs;
 import dev.usp4j.nn.vit.MaeConfig;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.io.Json;
 import dev.usp4j.data.LatentEncoder;
+import dev.usp4j.usp.AtomicFiles;
 import dev.usp4j.usp.DatasetSpec;
 import dev.usp4j.usp.Models;
 import dev.usp4j.usp.PixelEncoder;
@@ -97,10 +99,7 @@ public final class Pipeline {
     RunLock lock() throws IOException {
         RunLock lock = RunLock.acquire(run);
         try {
-            Path tmp = run.resolve("preset.json.tmp");
-            Files.writeString(tmp, dev.usp4j.tensor.io.Json.write(preset.toMap()) + "\n");
-            Files.move(tmp, run.resolve("preset.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(run.resolve("preset.json"), Json.write(preset.toMap()) + "\n");
             ledger.sweepTempFiles();
             return lock;
         } catch (IOException | RuntimeException e) {
@@ -115,7 +114,7 @@ public final class Pipeline {
         }
         Path f = runDir.resolve("preset.json");
         if (Files.exists(f)) {
-            Object had = dev.usp4j.tensor.io.Json.parseObject(Files.readString(f)).get("name");
+            Object had = Json.parseObject(Files.readString(f)).get("name");
             if (!preset.name().equals(had)) {
                 throw new IllegalArgumentException(runDir + " holds a run of preset '" + had + "', not '"
                         + preset.name() + "'; choose another --out (or --preset " + had + ", with --set to change"
@@ -374,7 +373,7 @@ public final class Pipeline {
         var realStats = fid.stats(real);
         AutoencoderKL vae = loadVae();
         Path evalFile = dir.resolve("evals.json");
-        List<Object> evals = new ArrayList<>(Files.exists(evalFile) ? dev.usp4j.tensor.io.Json.parseObject(
+        List<Object> evals = new ArrayList<>(Files.exists(evalFile) ? Json.parseObject(
                 Files.readString(evalFile)).get("evals") instanceof List<?> l ? l : List.of() : List.of());
         try (LatentCache c = LatentCache.open(cacheFile(true))) {
             GenerativeTrainer t;
@@ -425,10 +424,7 @@ public final class Pipeline {
                         name, at, f, acc));
                 if (!recorded) {
                     evals.add(Map.of("step", at, "fid", f, "accuracy", acc, "trained_steps", t.step()));
-                    Path tmp = dir.resolve("evals.json.tmp");
-                    Files.writeString(tmp, dev.usp4j.tensor.io.Json.write(Map.of("evals", evals)));
-                    Files.move(tmp, evalFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    AtomicFiles.writeString(evalFile, Json.write(Map.of("evals", evals)));
                 }
                 if (at == preset.evalSteps().getLast()) {
                     List<Image> shown = samples.subList(0, Math.min(32, samples.size()));

@@ -72,8 +72,7 @@ final class ReproductionReport {
                 + " sitting that finished it); the command ran %.1f min in %d sitting%s (listed under"
                 + " Reproduce).", budget.name(), LocalDate.now(), cpuModel(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), total / 60, wall / 60,
-                sittings.size(),
-                sittings.size() == 1 ? "" : "s"));
+                sittings.size(), sittings.size() == 1 ? "" : "s"));
         d.paragraph(String.format(Locale.ROOT, "Data: %s, %s training images for the VAE latents (%s), the test"
                 + " split for evaluation. Models: MAE %s encoder pretrained %d steps (batch %d, mask ratio %.2f) on"
                 + " the latents; DiT-%s and SiT-%s trained %d steps (batch %d, lr %.0e, EMA %.3f) from scratch and"

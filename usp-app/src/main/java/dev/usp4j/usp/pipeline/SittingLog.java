@@ -1,12 +1,12 @@
 package dev.usp4j.usp.pipeline;
 
 import dev.usp4j.tensor.io.Json;
+import dev.usp4j.usp.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -116,9 +116,7 @@ final class SittingLog implements AutoCloseable {
     }
 
     private void write() throws IOException {
-        Path tmp = file.resolveSibling("sittings.json.tmp");
-        Files.writeString(tmp, Json.write(Map.of("sittings", sittings)) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, Json.write(Map.of("sittings", sittings)) + "\n");
     }
 
     /** Stops the ticks after a last one, so the file holds this sitting's full time. */

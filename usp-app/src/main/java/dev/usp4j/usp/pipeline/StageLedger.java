@@ -1,11 +1,11 @@
 package dev.usp4j.usp.pipeline;
 
 import dev.usp4j.tensor.io.Json;
+import dev.usp4j.usp.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -56,10 +56,7 @@ final class StageLedger {
     }
 
     void markStarted(String stage, String hash) throws IOException {
-        Path tmp = dir.resolve(stage + ".started.tmp");
-        Files.writeString(tmp, hash + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(stage + ".started"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(dir.resolve(stage + ".started"), hash + "\n");
     }
 
     /**
@@ -107,9 +104,6 @@ final class StageLedger {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("hash", hash);
         m.put("results", results);
-        Path tmp = dir.resolve(stage + ".json.tmp");
-        Files.writeString(tmp, Json.write(m) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(stage + ".json"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(dir.resolve(stage + ".json"), Json.write(m) + "\n");
     }
 }

@@ -1,10 +1,9 @@
 package dev.usp4j.usp.report;
 
+import dev.usp4j.usp.AtomicFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -192,17 +191,11 @@ public final class ReportDoc {
 
     /** Writes {@link #markdown()} to {@code file} (temp file, then rename). */
     public Path writeMarkdown(Path file) throws IOException {
-        return writeAtomically(file, markdown());
+        return AtomicFiles.writeString(file, markdown());
     }
 
     /** Writes {@link #html} to {@code file}, embedding images relative to its folder (temp file, then rename). */
     public Path writeHtml(Path file) throws IOException {
-        return writeAtomically(file, html(file.toAbsolutePath().getParent()));
-    }
-
-    private static Path writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        return Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return AtomicFiles.writeString(file, html(file.toAbsolutePath().getParent()));
     }
 }
