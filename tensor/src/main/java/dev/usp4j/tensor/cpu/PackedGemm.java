@@ -36,6 +36,14 @@ public final class PackedGemm {
     static final int KC = 512;
     /** Rows of the packed A block (a multiple of MR): 96×512 floats = 192 KiB, in L2 beside a B micro-panel. */
     static final int MC = 96;
+    /**
+     * A column-major A (the weight gradient dW = dYᵀ·X) is packed this many A blocks at a time. Its step p is
+     * one contiguous stretch of row p of dY, and packing one block reads only MC floats (6 cache lines) of each
+     * row before jumping a whole row ahead, a pattern the hardware prefetchers do not follow across pages; four
+     * blocks (384 floats a row; 0.5–0.8 MiB packed, still in L2) made the dW products of MAE's shapes 10–20%
+     * faster, packing all of A at once no faster than four (bench/RESULTS.md, ninth session).
+     */
+    static final int COLUMN_MAJOR_A_BLOCKS = 4;
     /** Columns of the packed B panel (a multiple of NR): up to 6 MiB, in the shared L3. */
     static final int NC = 3072;
     /** Products with fewer multiply-adds than this (about 100³) skip packing when the layout allows. */
@@ -243,9 +251,10 @@ public final class PackedGemm {
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
         int ncMax = Math.min(n, NC);
-        int mcMax = Math.min(m, MC);
+        // Rows packed at a time: one A block, or several of a column-major A.
+        int group = Math.min(m, ars == 1 && acs != 1 ? COLUMN_MAJOR_A_BLOCKS * MC : MC);
         MemorySegment bPack = ws.b((long) kcMax * roundUp(ncMax, NR));
-        MemorySegment aPack = ws.a((long) kcMax * roundUp(mcMax, MR));
+        MemorySegment aPack = ws.a((long) kcMax * roundUp(group, MR));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int kb = 0; kb < kBlocks; kb++) {
@@ -263,20 +272,25 @@ public final class PackedGemm {
                 float[] start = kb == 0 ? bias : null;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    GemmPacking.packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, aPack);
-                    macroKernel(mc, nc, kc, aPack, bPack, start, biasOff + jc, c, cOff + ic * ldc + jc, ldc, acc,
-                            ws.tile);
+                    int inGroup = ic % group;
+                    if (inGroup == 0) {
+                        GemmPacking.packA(a, aOff + ic * ars + pc * acs, ars, acs, Math.min(group, m - ic), kc,
+                                aPack);
+                    }
+                    macroKernel(mc, nc, kc, aPack, 4L * inGroup * kc, bPack, start, biasOff + jc, c,
+                            cOff + ic * ldc + jc, ldc, acc, ws.tile);
                 }
             }
         }
     }
 
     /**
-     * All micro-tiles of one packed A block times one packed B panel; with a bias (not null) each tile first gets
+     * All micro-tiles of one packed A block (from byte aBase of aPack) times one packed B panel; with a bias (not null) each tile first gets
      * the bias in its rows and the product accumulates onto it.
      */
-    private static void macroKernel(int mc, int nc, int kc, MemorySegment aPack, MemorySegment bPack, float[] bias,
-                                    int biasOff, float[] c, int cOff, int ldc, boolean acc, float[] tile) {
+    private static void macroKernel(int mc, int nc, int kc, MemorySegment aPack, long aBase, MemorySegment bPack,
+                                    float[] bias, int biasOff, float[] c, int cOff, int ldc, boolean acc,
+                                    float[] tile) {
         boolean fromBias = bias != null;
         VectorMask<Float> mode = GemmKernel.mode(acc || fromBias);
         for (int jr = 0; jr < nc; jr += NR) {
@@ -286,7 +300,7 @@ public final class PackedGemm {
             long bo = 4L * jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                long ao = 4L * ir * kc;
+                long ao = aBase + 4L * ir * kc;
                 int ci = cOff + ir * ldc + jr;
                 if (mr == MR && nr == vectors * LANES) {
                     if (fromBias) {

@@ -171,8 +171,11 @@ class PackedGemmTest {
         int mc = PackedGemm.MC;
         int kc = PackedGemm.KC;
         int nc = PackedGemm.NC;
+        // A column-major A is packed several A blocks at a time: groups that end mid-block and mid-panel.
+        int group = PackedGemm.COLUMN_MAJOR_A_BLOCKS * mc;
         int[][] shapes = {{mc - 1, 65, 9}, {mc, 64, 10}, {mc + 1, 66, 11}, {2 * mc + 7, 20, 5},
-            {7, 20, 2 * kc + 1}, {13, 70, kc + 1}, {7, nc + 1, 5}, {9, nc + GemmKernel.NR + 3, 4}};
+            {7, 20, 2 * kc + 1}, {13, 70, kc + 1}, {7, nc + 1, 5}, {9, nc + GemmKernel.NR + 3, 4},
+            {group + mc + 5, 20, kc + 3}, {2 * group, 9, 31}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
                 check(rnd, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, 1, t == 3);
