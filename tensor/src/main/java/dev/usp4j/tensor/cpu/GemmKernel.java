@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorMask;
  * FMA latency. Measured on the 2-core AVX-512 machine with all operands in L1: ~205 GFLOP/s of a ~220 peak per
  * core (8×48 and 12×32 ran 3–5% slower inside the full GEMM; 14×32 spilled). The accumulators are written out
  * inline, not through a helper: C2 stops inlining helpers in a method this large, and a vector that crosses a
- * non-inlined call is boxed (10× slower). All kernels: C(i,j) = c[co + i·ldc + j], overwritten when {@code acc}
- * is {@link #STORE}, added to when it is {@link #ADD}; Apanel(i,p) at byte ao + 4(p·MR + i) of ap; Bpanel(p,j) at
+ * non-inlined call is boxed (10× slower). All kernels: C(i,j) = c[co + i·ldc + j]; the narrow ones overwrite it
+ * when {@code acc} is {@link #STORE} and add to it when it is {@link #ADD}, the main one starts from a given matrix
+ * or row; Apanel(i,p) at byte ao + 4(p·MR + i) of ap; Bpanel(p,j) at
  * byte bo + 4(p·NR + j) of bp; the whole tile must lie inside c (edge tiles go through a scratch tile).
  */
 final class GemmKernel {
@@ -48,7 +49,16 @@ final class GemmKernel {
     /** See {@link #ADD}: C is overwritten (its old contents, garbage or NaN, are loaded but never used). */
     static final VectorMask<Float> STORE = F.maskAll(false);
 
+    /** A start row of −0.0 (x + −0.0 is x for every float, −0.0 included): the main kernel overwriting C. */
+    static final float[] NEGATIVE_ZEROS = negativeZeros();
+
     private GemmKernel() {
+    }
+
+    private static float[] negativeZeros() {
+        float[] z = new float[NR];
+        java.util.Arrays.fill(z, -0.0f);
+        return z;
     }
 
     /** {@link #ADD} or {@link #STORE}. */
@@ -56,9 +66,16 @@ final class GemmKernel {
         return accumulate ? ADD : STORE;
     }
 
-    /** C[0:MR, 0:NR] (+)= Apanel·Bpanel: the main kernel. */
-    static void tile(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] c, int co, int ldc,
-                     VectorMask<Float> acc) {
+    /**
+     * C[0:MR, 0:NR] = S + Apanel·Bpanel: the main kernel. S(i,j) = start[so + i·sld + j] is C itself to accumulate
+     * (start = c, so = co, sld = ldc), a bias row (sld = 0) or {@link #NEGATIVE_ZEROS} to overwrite: unlike the
+     * masks of the narrow kernels, a tile that overwrites C never reads it. Reading C before writing it costs a
+     * miss per line that the stores alone would leave to the store buffer; K ≤ {@link PackedGemm#KC} products
+     * (a single K block: every forward linear layer of a ViT-S) ran 5–8% faster, batches of 256×64·64×256 5–20%
+     * (bench/RESULTS.md, ninth session). Still no branch on the mode (see {@link #ADD}).
+     */
+    static void tile(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] start, int so, int sld,
+                     float[] c, int co, int ldc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -87,36 +104,36 @@ final class GemmKernel {
             ao += A_STEP;
             bo += B_STEP;
         }
-        int r0 = co;
-        c00 = c00.add(FloatVector.fromArray(F, c, r0), acc);
-        c01 = c01.add(FloatVector.fromArray(F, c, r0 + LANES), acc);
-        c02 = c02.add(FloatVector.fromArray(F, c, r0 + 2 * LANES), acc);
-        c03 = c03.add(FloatVector.fromArray(F, c, r0 + 3 * LANES), acc);
-        int r1 = co + ldc;
-        c10 = c10.add(FloatVector.fromArray(F, c, r1), acc);
-        c11 = c11.add(FloatVector.fromArray(F, c, r1 + LANES), acc);
-        c12 = c12.add(FloatVector.fromArray(F, c, r1 + 2 * LANES), acc);
-        c13 = c13.add(FloatVector.fromArray(F, c, r1 + 3 * LANES), acc);
-        int r2 = co + 2 * ldc;
-        c20 = c20.add(FloatVector.fromArray(F, c, r2), acc);
-        c21 = c21.add(FloatVector.fromArray(F, c, r2 + LANES), acc);
-        c22 = c22.add(FloatVector.fromArray(F, c, r2 + 2 * LANES), acc);
-        c23 = c23.add(FloatVector.fromArray(F, c, r2 + 3 * LANES), acc);
-        int r3 = co + 3 * ldc;
-        c30 = c30.add(FloatVector.fromArray(F, c, r3), acc);
-        c31 = c31.add(FloatVector.fromArray(F, c, r3 + LANES), acc);
-        c32 = c32.add(FloatVector.fromArray(F, c, r3 + 2 * LANES), acc);
-        c33 = c33.add(FloatVector.fromArray(F, c, r3 + 3 * LANES), acc);
-        int r4 = co + 4 * ldc;
-        c40 = c40.add(FloatVector.fromArray(F, c, r4), acc);
-        c41 = c41.add(FloatVector.fromArray(F, c, r4 + LANES), acc);
-        c42 = c42.add(FloatVector.fromArray(F, c, r4 + 2 * LANES), acc);
-        c43 = c43.add(FloatVector.fromArray(F, c, r4 + 3 * LANES), acc);
-        int r5 = co + 5 * ldc;
-        c50 = c50.add(FloatVector.fromArray(F, c, r5), acc);
-        c51 = c51.add(FloatVector.fromArray(F, c, r5 + LANES), acc);
-        c52 = c52.add(FloatVector.fromArray(F, c, r5 + 2 * LANES), acc);
-        c53 = c53.add(FloatVector.fromArray(F, c, r5 + 3 * LANES), acc);
+        int r0 = so;
+        c00 = c00.add(FloatVector.fromArray(F, start, r0));
+        c01 = c01.add(FloatVector.fromArray(F, start, r0 + LANES));
+        c02 = c02.add(FloatVector.fromArray(F, start, r0 + 2 * LANES));
+        c03 = c03.add(FloatVector.fromArray(F, start, r0 + 3 * LANES));
+        int r1 = so + sld;
+        c10 = c10.add(FloatVector.fromArray(F, start, r1));
+        c11 = c11.add(FloatVector.fromArray(F, start, r1 + LANES));
+        c12 = c12.add(FloatVector.fromArray(F, start, r1 + 2 * LANES));
+        c13 = c13.add(FloatVector.fromArray(F, start, r1 + 3 * LANES));
+        int r2 = so + 2 * sld;
+        c20 = c20.add(FloatVector.fromArray(F, start, r2));
+        c21 = c21.add(FloatVector.fromArray(F, start, r2 + LANES));
+        c22 = c22.add(FloatVector.fromArray(F, start, r2 + 2 * LANES));
+        c23 = c23.add(FloatVector.fromArray(F, start, r2 + 3 * LANES));
+        int r3 = so + 3 * sld;
+        c30 = c30.add(FloatVector.fromArray(F, start, r3));
+        c31 = c31.add(FloatVector.fromArray(F, start, r3 + LANES));
+        c32 = c32.add(FloatVector.fromArray(F, start, r3 + 2 * LANES));
+        c33 = c33.add(FloatVector.fromArray(F, start, r3 + 3 * LANES));
+        int r4 = so + 4 * sld;
+        c40 = c40.add(FloatVector.fromArray(F, start, r4));
+        c41 = c41.add(FloatVector.fromArray(F, start, r4 + LANES));
+        c42 = c42.add(FloatVector.fromArray(F, start, r4 + 2 * LANES));
+        c43 = c43.add(FloatVector.fromArray(F, start, r4 + 3 * LANES));
+        int r5 = so + 5 * sld;
+        c50 = c50.add(FloatVector.fromArray(F, start, r5));
+        c51 = c51.add(FloatVector.fromArray(F, start, r5 + LANES));
+        c52 = c52.add(FloatVector.fromArray(F, start, r5 + 2 * LANES));
+        c53 = c53.add(FloatVector.fromArray(F, start, r5 + 3 * LANES));
         int s0 = co;
         c00.intoArray(c, s0);
         c01.intoArray(c, s0 + LANES);

@@ -293,6 +293,8 @@ public final class PackedGemm {
                                     float[] tile) {
         boolean fromBias = bias != null;
         VectorMask<Float> mode = GemmKernel.mode(acc || fromBias);
+        // What the main kernel starts its tiles from: C itself, the bias row, or nothing (C is overwritten).
+        float[] start = acc ? c : fromBias ? bias : GemmKernel.NEGATIVE_ZEROS;
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             // The last panel may be narrower: use the kernel with just enough vectors.
@@ -302,7 +304,10 @@ public final class PackedGemm {
                 int mr = Math.min(MR, mc - ir);
                 long ao = aBase + 4L * ir * kc;
                 int ci = cOff + ir * ldc + jr;
-                if (mr == MR && nr == vectors * LANES) {
+                if (mr == MR && nr == NR) {
+                    int so = acc ? ci : fromBias ? biasOff + jr : 0;
+                    GemmKernel.tile(kc, aPack, ao, bPack, bo, start, so, acc ? ldc : 0, c, ci, ldc);
+                } else if (mr == MR && nr == vectors * LANES) {
                     if (fromBias) {
                         for (int i = 0; i < MR; i++) {
                             System.arraycopy(bias, biasOff + jr, c, ci + i * ldc, nr);
@@ -330,7 +335,13 @@ public final class PackedGemm {
             case 1 -> GemmKernel.tile1(kc, ap, ao, bp, bo, c, co, ldc, acc);
             case 2 -> GemmKernel.tile2(kc, ap, ao, bp, bo, c, co, ldc, acc);
             case 3 -> GemmKernel.tile3(kc, ap, ao, bp, bo, c, co, ldc, acc);
-            default -> GemmKernel.tile(kc, ap, ao, bp, bo, c, co, ldc, acc);
+            default -> {
+                if (acc.anyTrue()) {
+                    GemmKernel.tile(kc, ap, ao, bp, bo, c, co, ldc, c, co, ldc);
+                } else {
+                    GemmKernel.tile(kc, ap, ao, bp, bo, GemmKernel.NEGATIVE_ZEROS, 0, 0, c, co, ldc);
+                }
+            }
         }
     }
 
