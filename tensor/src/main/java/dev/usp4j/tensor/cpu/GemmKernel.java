@@ -71,7 +71,7 @@ final class GemmKernel {
      * (start = c, so = co, sld = ldc), a bias row (sld = 0) or {@link #NEGATIVE_ZEROS} to overwrite: unlike the
      * masks of the narrow kernels, a tile that overwrites C never reads it. Reading C before writing it costs a
      * miss per line that the stores alone would leave to the store buffer; K ≤ {@link PackedGemm#KC} products
-     * (a single K block: every forward linear layer of a ViT-S) ran 5–8% faster, batches of 256×64·64×256 5–20%
+     * (a single K block: every forward linear layer of a ViT-S) ran 3–8% faster, batches of 256×64·64×256 10–20%
      * (bench/RESULTS.md, ninth session). Still no branch on the mode (see {@link #ADD}).
      */
     static void tile(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] start, int so, int sld,

@@ -285,8 +285,9 @@ public final class PackedGemm {
     }
 
     /**
-     * All micro-tiles of one packed A block (from byte aBase of aPack) times one packed B panel; with a bias (not null) each tile first gets
-     * the bias in its rows and the product accumulates onto it.
+     * All micro-tiles of one packed A block (from byte aBase of aPack) times one packed B panel; with a bias (not
+     * null) each tile starts from the bias row (the main kernel adds it in registers, the narrow ones get it copied
+     * into C's rows first) and the product accumulates onto it.
      */
     private static void macroKernel(int mc, int nc, int kc, MemorySegment aPack, long aBase, MemorySegment bPack,
                                     float[] bias, int biasOff, float[] c, int cOff, int ldc, boolean acc,
