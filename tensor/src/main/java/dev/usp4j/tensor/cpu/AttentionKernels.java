@@ -42,7 +42,7 @@ final class AttentionKernels {
     }
 
     /** Where head {@code unit} (= b·H + h) of a [B, H, N, D] array starts, and its row stride. */
-    private record Heads(float[] a, int off, int batchStride, int headStride, int row, int heads) {
+    record Heads(float[] a, int off, int batchStride, int headStride, int row, int heads) {
         static Heads of(NDArray x) {
             return new Heads(CpuStorage.of(x).floats(), x.offset(), x.stride(0), x.stride(1), x.stride(2),
                     x.size(1));
@@ -94,6 +94,10 @@ final class AttentionKernels {
         Heads oh = Heads.of(out);
         float[] ls = CpuStorage.of(lse).floats();
         int lOff = lse.offset();
+        if (ShortAttention.applies(nq, nk)) {
+            ShortAttention.forward(units, nq, nk, d, dv, qh, kh, vh, oh, ls, lOff, scale);
+            return;
+        }
         int br = queryBlock(nq, nk);
         int blocks = (nq + br - 1) / br;
         long macs = (long) br * nk * (d + dv);
@@ -107,7 +111,7 @@ final class AttentionKernels {
                 int q0 = (u % blocks) * br;
                 int rows = Math.min(br, nq - q0);
                 if (unit != transposed) {
-                    transpose(kh.a, kh.base(unit), kh.row, nk, d, kT);
+                    transpose(kh.a, kh.base(unit), kh.row, nk, d, kT, nk);
                     transposed = unit;
                 }
                 PackedGemm.sgemm(rows, nk, d, qh.a, qh.base(unit) + q0 * qh.row, qh.row, 1, kT, 0, nk, 1,
@@ -158,6 +162,10 @@ final class AttentionKernels {
         Heads gqh = needQ ? Heads.of(gradQ) : null;
         Heads gkh = needK ? Heads.of(gradK) : null;
         Heads gvh = needV ? Heads.of(gradV) : null;
+        if (ShortAttention.applies(nq, nk)) {
+            ShortAttention.backward(units, nq, nk, d, dv, qh, kh, vh, oh, gh, ls, lOff, scale, gqh, gkh, gvh);
+            return;
+        }
         int br = queryBlock(nq, nk);
         long macs = (long) nq * nk * (2L * d + 3L * dv);
         Parallel.forRange(units, (int) Math.max(1, BLOCK_MACS / macs), (start, end) -> {
@@ -170,9 +178,9 @@ final class AttentionKernels {
             for (int unit = start; unit < end; unit++) {
                 int qb = qh.base(unit);
                 int gb = gh.base(unit);
-                transpose(kh.a, kh.base(unit), kh.row, nk, d, kT);
+                transpose(kh.a, kh.base(unit), kh.row, nk, d, kT, nk);
                 if (needS) {
-                    transpose(vh.a, vh.base(unit), vh.row, nk, dv, vT);
+                    transpose(vh.a, vh.base(unit), vh.row, nk, dv, vT, nk);
                 }
                 for (int q0 = 0; q0 < nq; q0 += br) {
                     int rows = Math.min(br, nq - q0);
@@ -213,12 +221,15 @@ final class AttentionKernels {
         });
     }
 
-    /** dst[c·n + r] = src[base + r·row + c] for r &lt; n, c &lt; cols: one head's K (or V) as [cols, n]. */
-    private static void transpose(float[] src, int base, int row, int n, int cols, float[] dst) {
+    /**
+     * dst[c·width + r] = src[base + r·row + c] for r &lt; n, c &lt; cols: one head's K (or V) as [cols, n], rows
+     * width apart.
+     */
+    static void transpose(float[] src, int base, int row, int n, int cols, float[] dst, int width) {
         for (int r = 0; r < n; r++) {
             int s = base + r * row;
             for (int c = 0; c < cols; c++) {
-                dst[c * n + r] = src[s + c];
+                dst[c * width + r] = src[s + c];
             }
         }
     }

@@ -235,9 +235,39 @@ class AttentionKernelsTest {
     }
 
     @Test
+    void shortKeySequences() {
+        // At most ShortAttention.MAX_KEYS keys take the direct path: MAE's encoder on 8×8 latents (5 tokens, timm's
+        // strided qkv), a partial group of query rows, large scores with a negative scale, head dims that are not
+        // whole vectors, and only some gradients.
+        assertTrue(KernelPath.SCALAR || ShortAttention.applies(5, 5) && !ShortAttention.applies(17, 17));
+        NDArray qkv = NDArray.randn(gen, 3, 5, 3, 2, 64).permute(2, 0, 3, 1, 4);
+        check("MAE encoder views", qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), 0.125);
+        NDArray q = NDArray.randn(gen, 2, 9, 8).mul(6);
+        NDArray k = NDArray.randn(gen, 2, 8, 8).mul(6);
+        NDArray v = NDArray.randn(gen, 2, 8, 40);
+        check("short, large scores", q, k, v, 0.35);
+        check("short, negative scale", q.div(6), k.div(6), v, -0.5);
+        check(1, 3, 6, 3, 17, 5);
+        NDArray g = NDArray.randn(gen, 2, 9, 40);
+        AttentionResult r = Functional.attentionWithStats(q, k, v, 0.35);
+        NDArray[] ref = reference(q, k, v, g, 0.35);
+        for (int mask = 0; mask < 8; mask++) {
+            NDArray[] got = Functional.attentionBackward(g, q, k, v, r.out(), r.logsumexp(), 0.35, (mask & 1) != 0,
+                    (mask & 2) != 0, (mask & 4) != 0);
+            for (int i = 0; i < 3; i++) {
+                if ((mask & (1 << i)) != 0) {
+                    Compare.assertClose(got[i], ref[i + 2], TOL, "short, mask " + mask + " grad " + i);
+                } else {
+                    assertNull(got[i]);
+                }
+            }
+        }
+    }
+
+    @Test
     void bitIdenticalForOneAndTwoThreads() {
         int[][] sizes = {{2, 3, 150, 130, 16, 16}, {1, 1, 70, 300, 64, 64}, {1, 1, 40, 2000, 8, 8},
-            {4, 2, 17, 17, 64, 64}};
+            {4, 2, 17, 17, 64, 64}, {64, 6, 5, 5, 64, 64}};
         for (int[] s : sizes) {
             Generator seeded = new Generator(s[2] * 1000L + s[3]);
             NDArray q = NDArray.randn(seeded, s[0], s[1], s[2], s[4]);
