@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorOperators;
  * FMA chains hide the FMA latency; the softmax works on that vector; and every product whose result is a row of
  * the head dimension (O = P·V, dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO) is a chain of broadcast-times-row FMAs.
  *
- * <p>Measured at [64, 6, 5, 64] (2 threads, outputs preallocated, medians of 400 calls): forward 260–270 → 150–155
- * µs, backward 465–480 → 230 µs. From 16 keys on the blocked path is as fast or faster (its backward by up to
+ * <p>Measured at [64, 6, 5, 64] (2 threads, outputs preallocated, medians of 400 calls): forward 260–270 →
+ * 150–155 µs, backward 465–480 → 230 µs. From 16 keys on the blocked path is as fast or faster (its backward by up to
  * 30%), hence the limit (bench/RESULTS.md, tenth session).
  *
  * <p>Every sum runs in an order fixed by the sizes (over the head dimension for scores, over keys or queries for
@@ -65,7 +65,7 @@ final class ShortAttention {
                     scores(qh.a(), qb + i0 * qh.row(), qh.row(), rows, d, kT, width, s);
                     for (int r = 0; r < rows; r++) {
                         ls[lOff + unit * nq + i0 + r] = softmax(s, r * width, width, scale, pad);
-                        rowTimes(s, r * width, nk, vh.a(), vh.base(unit), vh.row(), dv,
+                        weightedRows(s, r * width, 1, nk, vh.a(), vh.base(unit), vh.row(), dv,
                                 oh.a(), ob + (i0 + r) * oh.row());
                     }
                 }
@@ -114,20 +114,22 @@ final class ShortAttention {
                 if (gvh != null) {
                     // dV[j] = Σ_i P[i, j]·dO[i]
                     for (int j = 0; j < nk; j++) {
-                        columnTimes(p, j, width, nq, gh.a(), gb, gh.row(), dv, gvh.a(), gvh.base(unit) + j * gvh.row());
+                        weightedRows(p, j, width, nq, gh.a(), gb, gh.row(), dv, gvh.a(),
+                                gvh.base(unit) + j * gvh.row());
                     }
                 }
                 if (gqh != null) {
                     // dQ[i] = Σ_j dS[i, j]·K[j]
                     for (int i = 0; i < nq; i++) {
-                        rowTimes(ds, i * width, nk, kh.a(), kh.base(unit), kh.row(), d,
+                        weightedRows(ds, i * width, 1, nk, kh.a(), kh.base(unit), kh.row(), d,
                                 gqh.a(), gqh.base(unit) + i * gqh.row());
                     }
                 }
                 if (gkh != null) {
                     // dK[j] = Σ_i dS[i, j]·Q[i]
                     for (int j = 0; j < nk; j++) {
-                        columnTimes(ds, j, width, nq, qh.a(), qb, qh.row(), d, gkh.a(), gkh.base(unit) + j * gkh.row());
+                        weightedRows(ds, j, width, nq, qh.a(), qb, qh.row(), d, gkh.a(),
+                                gkh.base(unit) + j * gkh.row());
                     }
                 }
             }
@@ -225,64 +227,27 @@ final class ShortAttention {
         }
     }
 
-    /** out[c] = Σ_j w[wOff + j]·y[yOff + j·yRow + c] for c &lt; n, each sum in j order over the nk rows of y. */
-    private static void rowTimes(float[] w, int wOff, int nk, float[] y, int yOff, int yRow, int n, float[] out,
-                                 int outOff) {
-        int c = 0;
-        // Four vectors of the row at a time: four independent chains (a chain of nk dependent FMAs each).
-        for (; c <= n - 4 * LANES; c += 4 * LANES) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int j = 0; j < nk; j++) {
-                FloatVector wj = FloatVector.broadcast(F, w[wOff + j]);
-                int yj = yOff + j * yRow + c;
-                a0 = FloatVector.fromArray(F, y, yj).fma(wj, a0);
-                a1 = FloatVector.fromArray(F, y, yj + LANES).fma(wj, a1);
-                a2 = FloatVector.fromArray(F, y, yj + 2 * LANES).fma(wj, a2);
-                a3 = FloatVector.fromArray(F, y, yj + 3 * LANES).fma(wj, a3);
-            }
-            a0.intoArray(out, outOff + c);
-            a1.intoArray(out, outOff + c + LANES);
-            a2.intoArray(out, outOff + c + 2 * LANES);
-            a3.intoArray(out, outOff + c + 3 * LANES);
-        }
-        for (; c <= n - LANES; c += LANES) {
-            FloatVector a = FloatVector.zero(F);
-            for (int j = 0; j < nk; j++) {
-                a = FloatVector.fromArray(F, y, yOff + j * yRow + c).fma(FloatVector.broadcast(F, w[wOff + j]), a);
-            }
-            a.intoArray(out, outOff + c);
-        }
-        for (; c < n; c++) {
-            float a = 0;
-            for (int j = 0; j < nk; j++) {
-                a = Math.fma(y[yOff + j * yRow + c], w[wOff + j], a);
-            }
-            out[outOff + c] = a;
-        }
-    }
-
     /**
-     * out[c] = Σ_i w[i·width + col]·y[yOff + i·yRow + c] for c &lt; n over the nq rows: column col of a padded
-     * [nq, width] matrix times the rows of y, each sum in i order.
+     * out[c] = Σ_t w[wOff + t·wStep]·y[yOff + t·yRow + c] for c &lt; n over t &lt; count, each sum in t order:
+     * a row of weights (wStep 1: a row of P or dS times V or K) or a column of them (wStep = width: a column of P or dS
+     * times the rows of dO or Q) times count rows of y.
      */
-    private static void columnTimes(float[] w, int col, int width, int nq, float[] y, int yOff, int yRow, int n,
-                                    float[] out, int outOff) {
+    private static void weightedRows(float[] w, int wOff, int wStep, int count, float[] y, int yOff, int yRow, int n,
+                                     float[] out, int outOff) {
         int c = 0;
+        // Four vectors of the row at a time: four independent chains (of count dependent FMAs each).
         for (; c <= n - 4 * LANES; c += 4 * LANES) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
             FloatVector a3 = a0;
-            for (int i = 0; i < nq; i++) {
-                FloatVector wi = FloatVector.broadcast(F, w[i * width + col]);
-                int yi = yOff + i * yRow + c;
-                a0 = FloatVector.fromArray(F, y, yi).fma(wi, a0);
-                a1 = FloatVector.fromArray(F, y, yi + LANES).fma(wi, a1);
-                a2 = FloatVector.fromArray(F, y, yi + 2 * LANES).fma(wi, a2);
-                a3 = FloatVector.fromArray(F, y, yi + 3 * LANES).fma(wi, a3);
+            for (int t = 0; t < count; t++) {
+                FloatVector wt = FloatVector.broadcast(F, w[wOff + t * wStep]);
+                int yt = yOff + t * yRow + c;
+                a0 = FloatVector.fromArray(F, y, yt).fma(wt, a0);
+                a1 = FloatVector.fromArray(F, y, yt + LANES).fma(wt, a1);
+                a2 = FloatVector.fromArray(F, y, yt + 2 * LANES).fma(wt, a2);
+                a3 = FloatVector.fromArray(F, y, yt + 3 * LANES).fma(wt, a3);
             }
             a0.intoArray(out, outOff + c);
             a1.intoArray(out, outOff + c + LANES);
@@ -291,16 +256,16 @@ final class ShortAttention {
         }
         for (; c <= n - LANES; c += LANES) {
             FloatVector a = FloatVector.zero(F);
-            for (int i = 0; i < nq; i++) {
-                a = FloatVector.fromArray(F, y, yOff + i * yRow + c).fma(FloatVector.broadcast(F, w[i * width + col]),
+            for (int t = 0; t < count; t++) {
+                a = FloatVector.fromArray(F, y, yOff + t * yRow + c).fma(FloatVector.broadcast(F, w[wOff + t * wStep]),
                         a);
             }
             a.intoArray(out, outOff + c);
         }
         for (; c < n; c++) {
             float a = 0;
-            for (int i = 0; i < nq; i++) {
-                a = Math.fma(y[yOff + i * yRow + c], w[i * width + col], a);
+            for (int t = 0; t < count; t++) {
+                a = Math.fma(y[yOff + t * yRow + c], w[wOff + t * wStep], a);
             }
             out[outOff + c] = a;
         }
