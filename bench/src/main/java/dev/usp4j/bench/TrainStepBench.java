@@ -15,6 +15,7 @@ import dev.usp4j.nn.vit.MaskedAutoencoderViT;
 import dev.usp4j.tensor.Backends;
 import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.cuda.CudaBackend;
 import dev.usp4j.tensor.cpu.Parallel;
 import dev.usp4j.tensor.random.Generator;
@@ -49,6 +50,9 @@ import java.util.function.Supplier;
 public final class TrainStepBench {
     private TrainStepBench() {
     }
+
+    /** -Dusp4j.bench.arena=false runs the steps without a {@link StepArena}, for comparison. */
+    private static final boolean ARENA = !"false".equals(System.getProperty("usp4j.bench.arena"));
 
     /** One training step's pieces: build the loss (forward), then backward and update are timed separately. */
     private record Net(Module module, Supplier<Tensor> loss) {
@@ -94,21 +98,29 @@ public final class TrainStepBench {
             if (i == 0) {
                 OpProfiler.reset(); // with -Dusp4j.profile=true: the table covers the timed steps
             }
-            long a = System.nanoTime();
-            Tensor loss = n.loss().get();
-            loss.data().toFloatArray(); // the forward's result is materialised before the clock reads
-            long b = System.nanoTime();
-            opt.zeroGrad();
-            loss.backward();
-            if (!device.equals(Device.CPU)) {
-                loss.data().toFloatArray(); // waits for the GPU (the default stream runs in order)
+            long a;
+            long b;
+            long c2;
+            long d;
+            // The step's activations and gradients go back to the pool when it ends, as a training loop's should
+            // (StepArena): zeroGrad drops the gradients, and nothing else computed in the step is used after it.
+            try (StepArena step = ARENA ? StepArena.open() : null) {
+                a = System.nanoTime();
+                Tensor loss = n.loss().get();
+                loss.data().toFloatArray(); // the forward's result is materialised before the clock reads
+                b = System.nanoTime();
+                opt.zeroGrad();
+                loss.backward();
+                if (!device.equals(Device.CPU)) {
+                    loss.data().toFloatArray(); // waits for the GPU (the default stream runs in order)
+                }
+                c2 = System.nanoTime();
+                opt.step();
+                if (!device.equals(Device.CPU)) {
+                    loss.data().add(0).toFloatArray();
+                }
+                d = System.nanoTime();
             }
-            long c2 = System.nanoTime();
-            opt.step();
-            if (!device.equals(Device.CPU)) {
-                loss.data().add(0).toFloatArray();
-            }
-            long d = System.nanoTime();
             if (verbose) {
                 System.out.printf(Locale.ROOT, "  step %d: forward %.1f ms, backward %.1f ms, update %.1f ms%n", i,
                         (b - a) / 1e6, (c2 - b) / 1e6, (d - c2) / 1e6);

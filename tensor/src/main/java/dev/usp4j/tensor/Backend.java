@@ -113,7 +113,9 @@ public interface Backend {
      * product apart and adds it.
      */
     default void matmulAdd(NDArray a, NDArray b, NDArray out) {
-        NDArray product = NDArray.of(allocateForOutput(DType.F32, out.numel()), out.shape());
+        Storage storage = allocateForOutput(DType.F32, out.numel());
+        StepArena.allocated(storage);
+        NDArray product = NDArray.of(storage, out.shape());
         matmul(a, b, product);
         binary(BinaryOp.ADD, out, product, out);
     }

@@ -22,7 +22,9 @@ final class Creation {
      */
     static NDArray output(DType dtype, Device device, int... shape) {
         int[] s = Shape.check("empty", shape);
-        return NDArray.of(Backends.of(device).allocateForOutput(dtype, Shape.numel(s)), s);
+        Storage storage = Backends.of(device).allocateForOutput(dtype, Shape.numel(s));
+        StepArena.allocated(storage);
+        return NDArray.of(storage, s);
     }
 
     static NDArray full(DType dtype, double value, int... shape) {

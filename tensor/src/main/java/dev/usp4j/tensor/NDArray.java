@@ -337,6 +337,7 @@ public final class NDArray {
      * on gradients it has finished with); using the storage afterwards gives garbage.
      */
     public void recycleStorage() {
+        StepArena.recycled(storage);
         backend().recycle(storage);
     }
 

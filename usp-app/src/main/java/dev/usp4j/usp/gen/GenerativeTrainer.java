@@ -14,6 +14,7 @@ import dev.usp4j.nn.optim.GradientClipping;
 import dev.usp4j.nn.optim.ParamGroup;
 import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.random.Generator;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -153,28 +154,32 @@ public final class GenerativeTrainer {
 
     /** One optimiser step on the next batch; returns the batch's mean loss. */
     public double trainStep() {
-        int b = config.batchSize();
-        int[] idx = batchIndices(step);
-        boolean[] flips = cache.spec().flip() ? NDArray.rand(noise, b).lt(0.5).toBooleanArray() : null;
-        Device device = device();
-        NDArray x = cache.sample(idx, flips, noise).to(device);
-        NDArray y = cache.labels(idx).to(device);
-        Tensor loss;
-        if (kind == GenerativeKind.DIT) {
-            NDArray t = NDArray.randint(noise, 0, diffusion.numTimesteps(), b).to(device);
-            loss = diffusion.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, t, noise).loss().mean();
-        } else {
-            loss = transport.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, noise).mean();
+        // The step's activations, temporaries and gradients go back to the pool at its end (StepArena): the
+        // next step reuses their arrays instead of fresh, JVM-cleared memory.
+        try (StepArena scope = StepArena.open()) {
+            int b = config.batchSize();
+            int[] idx = batchIndices(step);
+            boolean[] flips = cache.spec().flip() ? NDArray.rand(noise, b).lt(0.5).toBooleanArray() : null;
+            Device device = device();
+            NDArray x = cache.sample(idx, flips, noise).to(device);
+            NDArray y = cache.labels(idx).to(device);
+            Tensor loss;
+            if (kind == GenerativeKind.DIT) {
+                NDArray t = NDArray.randint(noise, 0, diffusion.numTimesteps(), b).to(device);
+                loss = diffusion.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, t, noise).loss().mean();
+            } else {
+                loss = transport.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, noise).mean();
+            }
+            optimizer.zeroGrad();
+            loss.backward();
+            if (config.gradClip() > 0) {
+                lastGradNorm = GradientClipping.clipGradNorm(model.parameters(), config.gradClip());
+            }
+            optimizer.step();
+            ema.update(model);
+            step++;
+            return loss.item();
         }
-        optimizer.zeroGrad();
-        loss.backward();
-        if (config.gradClip() > 0) {
-            lastGradNorm = GradientClipping.clipGradNorm(model.parameters(), config.gradClip());
-        }
-        optimizer.step();
-        ema.update(model);
-        step++;
-        return loss.item();
     }
 
     /** Where the model lives (and so where batches are moved): the device of its parameters. */

@@ -8,6 +8,7 @@ import dev.usp4j.nn.optim.Optimizer;
 import dev.usp4j.nn.optim.ParamGroup;
 import dev.usp4j.nn.optim.WarmupCosine;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.io.Json;
 import dev.usp4j.tensor.io.Safetensors;
 import dev.usp4j.tensor.io.SafetensorsFile;
@@ -160,17 +161,21 @@ public abstract class LatentTrainer {
         while (step < untilStep) {
             long t0 = System.nanoTime();
             double lr = schedule.apply(optimizer(), settings.plan().position(step, ipe));
-            Tensor loss = loss(batches.batch(step));
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                throw new IllegalStateException(kind + ": loss is " + value + " at step " + step
-                        + ", stopping training");
+            double value;
+            // The step's activations, temporaries and gradients go back to the pool at its end (StepArena).
+            try (StepArena scope = StepArena.open()) {
+                Tensor loss = loss(batches.batch(step));
+                value = loss.item();
+                if (!Double.isFinite(value)) {
+                    throw new IllegalStateException(kind + ": loss is " + value + " at step " + step
+                            + ", stopping training");
+                }
+                Optimizer opt = optimizer();
+                opt.zeroGrad();
+                loss.backward();
+                opt.step();
+                afterStep();
             }
-            Optimizer opt = optimizer();
-            opt.zeroGrad();
-            loss.backward();
-            opt.step();
-            afterStep();
             step++;
             double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
             last = new TrainMetrics(step, (double) step / ipe, value, lr, settings.batchSize() / seconds);
