@@ -81,9 +81,9 @@ final class ShortAttention {
         long macs = (long) nq * nk * (2L * d + 3L * dv);
         Parallel.forRange(units, (int) Math.max(1, BLOCK_MACS / macs), (start, end) -> {
             float[] kT = new float[d * width];
-            float[] vT = new float[dv * width];
+            float[] vT = needS ? new float[dv * width] : null;
             float[] p = new float[nq * width];
-            float[] ds = new float[nq * width];
+            float[] ds = needS ? new float[nq * width] : null;
             float[] lanes = new float[LANES];
             for (int unit = start; unit < end; unit++) {
                 int qb = qh.base(unit);
