@@ -102,6 +102,7 @@ public final class TrainStepBench {
             long b;
             long c2;
             long d;
+            long cpu0 = processCpuNanos();
             // The step's activations and gradients go back to the pool when it ends, as a training loop's should
             // (StepArena): zeroGrad drops the gradients, and nothing else computed in the step is used after it.
             try (StepArena step = ARENA ? StepArena.open() : null) {
@@ -122,8 +123,12 @@ public final class TrainStepBench {
                 d = System.nanoTime();
             }
             if (verbose) {
-                System.out.printf(Locale.ROOT, "  step %d: forward %.1f ms, backward %.1f ms, update %.1f ms%n", i,
-                        (b - a) / 1e6, (c2 - b) / 1e6, (d - c2) / 1e6);
+                // CPU time against wall time tells a starved step (the host ran something else: well under
+                // `threads`× the wall) from a step that did more work.
+                double cpu = (processCpuNanos() - cpu0) / 1e6;
+                System.out.printf(Locale.ROOT, "  step %d: forward %.1f ms, backward %.1f ms, update %.1f ms;"
+                                + " process CPU %.0f ms (%.2f× wall)%n", i, (b - a) / 1e6, (c2 - b) / 1e6,
+                        (d - c2) / 1e6, cpu, cpu / ((d - a) / 1e6));
             }
             if (i >= 0) {
                 t[i] = new double[] {(b - a) / 1e6, (c2 - b) / 1e6, (d - c2) / 1e6};
@@ -180,6 +185,12 @@ public final class TrainStepBench {
     }
 
     /** The process's peak resident set (VmHWM): heap, off-heap buffers and the JVM itself, as PyTorch's RSS. */
+    /** CPU time of the whole process (all its threads, the JIT and the collector included), in nanoseconds. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
+                .getProcessCpuTime();
+    }
+
     private static long peakRssKib() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
