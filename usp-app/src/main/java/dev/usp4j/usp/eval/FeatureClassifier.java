@@ -10,6 +10,7 @@ import dev.usp4j.nn.Module;
 import dev.usp4j.nn.losses.Losses;
 import dev.usp4j.nn.optim.AdamW;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.io.Safetensors;
 import dev.usp4j.tensor.io.SafetensorsFile;
 import dev.usp4j.tensor.random.Generator;
@@ -225,11 +226,17 @@ public final class FeatureClassifier extends Module {
                 images.add(s.image());
                 labels[i] = s.label();
             }
-            Tensor loss = Losses.crossEntropy(net.forward(Tensor.of(input(images))), NDArray.of(labels, idx.length));
-            opt.zeroGrad();
-            loss.backward();
-            opt.step();
-            running = step == 0 ? loss.item() : 0.95 * running + 0.05 * loss.item();
+            double value;
+            // The step's activations, temporaries and gradients go back to the pool at its end (StepArena).
+            try (StepArena scope = StepArena.open()) {
+                Tensor loss = Losses.crossEntropy(net.forward(Tensor.of(input(images))),
+                        NDArray.of(labels, idx.length));
+                opt.zeroGrad();
+                loss.backward();
+                opt.step();
+                value = loss.item();
+            }
+            running = step == 0 ? value : 0.95 * running + 0.05 * value;
             if ((step + 1) % 100 == 0 || step + 1 == settings.steps()) {
                 log.accept(String.format(java.util.Locale.ROOT, "feature classifier: step %d/%d, loss %.4f",
                         step + 1, settings.steps(), running));

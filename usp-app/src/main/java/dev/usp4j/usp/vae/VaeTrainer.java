@@ -10,6 +10,7 @@ import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.DiagonalGaussian;
 import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.random.Generator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,19 +101,28 @@ public final class VaeTrainer {
                     break;
                 }
                 vae.train();
-                Tensor x = Tensor.of(b.images().to(deviceOf(vae)));
-                DiagonalGaussian q = vae.encode(x);
-                Tensor recon = vae.decode(q.sample(noise));
-                int n = b.size();
-                Tensor rec = x.sub(recon).abs().sum().div(n);
-                Tensor kl = q.kl().sum().div(n);
-                Tensor loss = rec.add(kl.mul(config.klWeight()));
-                optimizer.zeroGrad();
-                loss.backward();
-                optimizer.step();
+                boolean report = (step + 1) % every == 0 || step + 1 == untilStep;
+                double[] losses = null;
+                // The step's activations, temporaries and gradients go back to the pool at its end (StepArena):
+                // the next step reuses their arrays instead of fresh, JVM-cleared memory.
+                try (StepArena scope = StepArena.open()) {
+                    Tensor x = Tensor.of(b.images().to(deviceOf(vae)));
+                    DiagonalGaussian q = vae.encode(x);
+                    Tensor recon = vae.decode(q.sample(noise));
+                    int n = b.size();
+                    Tensor rec = x.sub(recon).abs().sum().div(n);
+                    Tensor kl = q.kl().sum().div(n);
+                    Tensor loss = rec.add(kl.mul(config.klWeight()));
+                    optimizer.zeroGrad();
+                    loss.backward();
+                    optimizer.step();
+                    if (report) {
+                        losses = new double[] {loss.item(), rec.item(), kl.item()};
+                    }
+                }
                 step++;
-                if (step % every == 0 || step == untilStep) {
-                    listener.onStep(step, loss.item(), rec.item(), kl.item());
+                if (report) {
+                    listener.onStep(step, losses[0], losses[1], losses[2]);
                 }
                 if (step % config.checkpointEvery() == 0 || step == untilStep) {
                     ckpt.save(checkpoint, step, config.toJson());
