@@ -25,8 +25,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmPacking {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Eight lanes: one step of a column-major A panel (MR = 6 floats) in one load and store (if F has 8+). */
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** LANES shorts (half of F's width) and LANES ints (F's width): bf16 bits widened lane for lane. */
     private static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class,
             VectorShape.forBitSize(F.vectorBitSize() / 2));
@@ -79,25 +77,29 @@ final class GemmPacking {
      * instead of panel by panel with a stride of cs floats per step. Four columns are read side by side, four
      * streams the prefetchers follow (one at a time, each stretch of a few hundred floats started cold: the dW
      * products ran 5–10% slower), and their four steps go to each panel as one 96-byte run. Each MR-float piece is
-     * copied as one 8-float vector whose two extra lanes land in step p + 1 of the same panel and are overwritten
-     * when that step is stored, just after; the last step (whose spill would reach the next panel's first step,
-     * already packed) and any window crossing the end of the array are copied element by element.
+     * copied as one whole vector of the preferred species whose extra lanes spill into the next two steps of the
+     * same panel, overwritten by the stores that follow (masked stores, which write only MR lanes, made this twice
+     * as slow); the last steps, whose spill would reach the next panel, and any window crossing the end of the array
+     * go element by element. Not a narrower species (an 8-float vector had done it): that makes the JDK's shared
+     * call-site profiles of {@code fromArray}/{@code intoMemorySegment} bimorphic, and C2 then boxes the vectors —
+     * heap-allocating one per load — of unrelated kernels compiled afterwards (the packing of B and attention's
+     * softmax allocated ~1.7 GB a MAE step; bench/RESULTS.md, eleventh session).
      */
     private static void columnMajorPanelsA(float[] a, int aOff, int cs, int full, int kc, MemorySegment dst) {
-        boolean vector = MR <= 8 && LANES >= 8;
         long panelBytes = 4L * MR * kc;
         long stepBytes = 4L * MR;
         int p = 0;
-        // Every 8-float window of the steps before the last lies inside the array.
-        if (vector && aOff + (kc - 2) * cs + full + 8 <= a.length) {
-            for (; p + 4 < kc; p += 4) {
+        if (LANES >= MR) {
+            // A vector stored at step q covers steps q .. q + ceil(LANES / MR) - 1 of its panel.
+            int reach = (LANES + MR - 1) / MR;
+            for (; p + 3 + reach <= kc && aOff + (p + 3) * cs + full - MR + LANES <= a.length; p += 4) {
                 int src = aOff + p * cs;
                 long o = stepBytes * p;
                 for (int ir = 0; ir < full; ir += MR, o += panelBytes) {
-                    FloatVector v0 = FloatVector.fromArray(F8, a, src + ir);
-                    FloatVector v1 = FloatVector.fromArray(F8, a, src + cs + ir);
-                    FloatVector v2 = FloatVector.fromArray(F8, a, src + 2 * cs + ir);
-                    FloatVector v3 = FloatVector.fromArray(F8, a, src + 3 * cs + ir);
+                    FloatVector v0 = FloatVector.fromArray(F, a, src + ir);
+                    FloatVector v1 = FloatVector.fromArray(F, a, src + cs + ir);
+                    FloatVector v2 = FloatVector.fromArray(F, a, src + 2 * cs + ir);
+                    FloatVector v3 = FloatVector.fromArray(F, a, src + 3 * cs + ir);
                     v0.intoMemorySegment(dst, o, ORDER);
                     v1.intoMemorySegment(dst, o + stepBytes, ORDER);
                     v2.intoMemorySegment(dst, o + 2 * stepBytes, ORDER);
@@ -108,14 +110,9 @@ final class GemmPacking {
         for (; p < kc; p++) {
             int src = aOff + p * cs;
             long o = stepBytes * p;
-            boolean spillOk = vector && p < kc - 1;
             for (int ir = 0; ir < full; ir += MR, o += panelBytes) {
-                if (spillOk && src + ir + 8 <= a.length) {
-                    FloatVector.fromArray(F8, a, src + ir).intoMemorySegment(dst, o, ORDER);
-                } else {
-                    for (int i = 0; i < MR; i++) {
-                        dst.set(FLOAT, o + 4L * i, a[src + ir + i]);
-                    }
+                for (int i = 0; i < MR; i++) {
+                    dst.set(FLOAT, o + 4L * i, a[src + ir + i]);
                 }
             }
         }
