@@ -253,7 +253,8 @@ final class AttentionKernels {
                 e.intoArray(s, off + i);
                 acc = acc.add(e);
             }
-            sum = VectorMath.sumLanes(acc, lanes);
+            acc.intoArray(lanes, 0);
+            sum = VectorMath.sumLanes(lanes);
         }
         for (; i < n; i++) {
             float e = VectorMath.exp(Math.fma(s[off + i], scale, neg));
@@ -310,7 +311,8 @@ final class AttentionKernels {
             for (; i <= n - LANES; i += LANES) {
                 acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
             }
-            sum = VectorMath.sumLanes(acc, lanes);
+            acc.intoArray(lanes, 0);
+            sum = VectorMath.sumLanes(lanes);
         }
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];

@@ -180,7 +180,8 @@ final class FloatReduceKernels {
             for (; i <= e - LANES; i += LANES) {
                 a0 = a0.add(FloatVector.fromArray(F, x, off + i));
             }
-            double blk = VectorMath.sumLanes(a0.add(a1).add(a2.add(a3)), s);
+            a0.add(a1).add(a2.add(a3)).intoArray(s, 0);
+            double blk = VectorMath.sumLanes(s);
             for (; i < e; i++) {
                 blk += x[off + i];
             }
@@ -210,7 +211,10 @@ final class FloatReduceKernels {
                 a0 = a0.mul(FloatVector.fromArray(F, x, off + i));
             }
             // Lanes go to double separately: their float product could overflow where the total does not.
-            double blk = VectorMath.prodLanes(a0, s) * VectorMath.prodLanes(a1, s);
+            a0.intoArray(s, 0);
+            double blk = VectorMath.prodLanes(s);
+            a1.intoArray(s, 0);
+            blk *= VectorMath.prodLanes(s);
             for (; i < e; i++) {
                 blk *= x[off + i];
             }
@@ -227,7 +231,8 @@ final class FloatReduceKernels {
             for (; i <= n - LANES; i += LANES) {
                 a = a.max(FloatVector.fromArray(F, x, off + i));
             }
-            m = VectorMath.maxLanes(a, s);
+            a.intoArray(s, 0);
+            m = VectorMath.maxLanes(s);
         }
         for (; i < n; i++) {
             m = Math.max(m, x[off + i]);
@@ -243,7 +248,8 @@ final class FloatReduceKernels {
             for (; i <= n - LANES; i += LANES) {
                 a = a.min(FloatVector.fromArray(F, x, off + i));
             }
-            m = VectorMath.minLanes(a, s);
+            a.intoArray(s, 0);
+            m = VectorMath.minLanes(s);
         }
         for (; i < n; i++) {
             m = Math.min(m, x[off + i]);
@@ -272,7 +278,8 @@ final class FloatReduceKernels {
             for (; i <= e - LANES; i += LANES) {
                 a0 = a0.add(VectorMath.exp(FloatVector.fromArray(F, x, off + i).sub(shift)));
             }
-            double blk = VectorMath.sumLanes(a0.add(a1), s);
+            a0.add(a1).intoArray(s, 0);
+            double blk = VectorMath.sumLanes(s);
             for (; i < e; i++) {
                 blk += VectorMath.exp(x[off + i] - shift);
             }
@@ -315,8 +322,10 @@ final class FloatReduceKernels {
                 s0 = s0.add(d0);
                 q0 = d0.fma(d0, q0);
             }
-            double bs = VectorMath.sumLanes(s0.add(s1), s);
-            double bq = VectorMath.sumLanes(q0.add(q1), s);
+            s0.add(s1).intoArray(s, 0);
+            double bs = VectorMath.sumLanes(s);
+            q0.add(q1).intoArray(s, 0);
+            double bq = VectorMath.sumLanes(s);
             for (; i < e; i++) {
                 float d = x[off + i] - mean;
                 bs += d;

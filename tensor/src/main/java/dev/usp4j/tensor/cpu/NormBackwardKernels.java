@@ -158,8 +158,10 @@ final class NormBackwardKernels {
                 va = va.add(gh);
                 vb = gh.fma(xh, vb);
             }
-            sa = (float) VectorMath.sumLanes(va, scratch);
-            sb = (float) VectorMath.sumLanes(vb, scratch);
+            va.intoArray(scratch, 0);
+            sa = (float) VectorMath.sumLanes(scratch);
+            vb.intoArray(scratch, 0);
+            sb = (float) VectorMath.sumLanes(scratch);
         }
         for (; i < n; i++) {
             float gh = w == null ? g[go + i] : g[go + i] * w[wo + i];
@@ -317,8 +319,10 @@ final class NormBackwardKernels {
                 v1 = v1.add(gv);
                 v2 = gv.fma(FloatVector.fromArray(F, x, xo + i).sub(m), v2);
             }
-            s1 = (float) VectorMath.sumLanes(v1, scratch);
-            s2 = (float) VectorMath.sumLanes(v2, scratch);
+            v1.intoArray(scratch, 0);
+            s1 = (float) VectorMath.sumLanes(scratch);
+            v2.intoArray(scratch, 0);
+            s2 = (float) VectorMath.sumLanes(scratch);
         }
         for (; i < n; i++) {
             s1 += g[go + i];

@@ -75,7 +75,8 @@ final class SoftmaxKernels {
                 }
                 acc = acc.add(e);
             }
-            sum = VectorMath.sumLanes(acc, s);
+            acc.intoArray(s, 0);
+            sum = VectorMath.sumLanes(s);
         }
         for (; i < n; i++) {
             float e = VectorMath.exp(x[xo + i] - m);

@@ -248,7 +248,7 @@ public final class VectorMath {
 
     /**
      * Sum of the lanes of v in float by a fixed butterfly tree (lane i + lane i^8, then ^4, ^2, ^1): the same
-     * additions in the same order in every JIT tier, without the scratch array of {@link #sumLanes}.
+     * additions in the same order in every JIT tier, without a scratch array ({@link #sumLanes}).
      */
     public static float sumLanesFloat(FloatVector v) {
         if (BUTTERFLY.length == 4) {
@@ -266,42 +266,44 @@ public final class VectorMath {
         return v.lane(0);
     }
 
-    /** Sum of the lanes of v in lane order, in double. */
-    public static double sumLanes(FloatVector v, float[] scratch) {
-        v.intoArray(scratch, 0);
+    // The lane reductions below take the lanes already stored by the caller (v.intoArray(lanes, 0)) rather than
+    // the vector: a vector handed to a call that C2 declines to inline — which it does once the compiled method
+    // passes its node budget (NodeCountInliningCutoff), CompileCommand=inline or not — is boxed, a heap
+    // allocation per call (attention's softmax allocated 3.5 MB per [64, 8, 65, 32] call that way; bench/RESULTS.md,
+    // eleventh session). An array crosses any call for free.
+
+    /** Sum of lanes[0 .. LANES) in lane order, in double. */
+    public static double sumLanes(float[] lanes) {
         double s = 0;
         for (int l = 0; l < KernelPath.LANES; l++) {
-            s += scratch[l];
+            s += lanes[l];
         }
         return s;
     }
 
-    /** Product of the lanes of v in lane order, in double. */
-    public static double prodLanes(FloatVector v, float[] scratch) {
-        v.intoArray(scratch, 0);
+    /** Product of lanes[0 .. LANES) in lane order, in double. */
+    public static double prodLanes(float[] lanes) {
         double s = 1;
         for (int l = 0; l < KernelPath.LANES; l++) {
-            s *= scratch[l];
+            s *= lanes[l];
         }
         return s;
     }
 
-    /** Largest lane; NaN if any lane is NaN. */
-    public static float maxLanes(FloatVector v, float[] scratch) {
-        v.intoArray(scratch, 0);
+    /** Largest of lanes[0 .. LANES); NaN if any is NaN. */
+    public static float maxLanes(float[] lanes) {
         float m = Float.NEGATIVE_INFINITY;
         for (int l = 0; l < KernelPath.LANES; l++) {
-            m = Math.max(m, scratch[l]);
+            m = Math.max(m, lanes[l]);
         }
         return m;
     }
 
-    /** Smallest lane; NaN if any lane is NaN. */
-    public static float minLanes(FloatVector v, float[] scratch) {
-        v.intoArray(scratch, 0);
+    /** Smallest of lanes[0 .. LANES); NaN if any is NaN. */
+    public static float minLanes(float[] lanes) {
         float m = Float.POSITIVE_INFINITY;
         for (int l = 0; l < KernelPath.LANES; l++) {
-            m = Math.min(m, scratch[l]);
+            m = Math.min(m, lanes[l]);
         }
         return m;
     }
