@@ -94,9 +94,11 @@ public final class TrainStepBench {
         AdamW opt = new AdamW(List.of(new ParamGroup(n.module().parameters(), 1e-4, 0.0)));
         n.module().train();
         double[][] t = new double[iters][3];
+        long allocated0 = 0;
         for (int i = -warmup; i < iters; i++) {
             if (i == 0) {
                 OpProfiler.reset(); // with -Dusp4j.profile=true: the table covers the timed steps
+                allocated0 = allocatedBytes();
             }
             long a;
             long b;
@@ -134,11 +136,13 @@ public final class TrainStepBench {
                 t[i] = new double[] {(b - a) / 1e6, (c2 - b) / 1e6, (d - c2) / 1e6};
             }
         }
+        double allocatedPerStep = (allocatedBytes() - allocated0) / (double) Math.max(1, iters);
         System.out.printf(Locale.ROOT, "usp4j %s %s batch %d (%,d parameters, %d threads): median ms forward %.1f,"
-                        + " backward %.1f, update %.1f, step %.1f; best step %.1f; peak RSS %.0f MiB; peak heap %.0f MiB%n",
+                        + " backward %.1f, update %.1f, step %.1f; best step %.1f; peak RSS %.0f MiB; peak heap %.0f MiB;"
+                        + " allocated %.0f MiB a step%n",
                 net, model == null ? "default" : model, batch, params, Parallel.threads(), median(t, 0),
                 median(t, 1), median(t, 2), medianSum(t), bestSum(t), peakRssKib() / 1024.0,
-                peakHeapBytes() / 1048576.0);
+                peakHeapBytes() / 1048576.0, allocatedPerStep / 1048576.0);
         if (Backends.of(device) instanceof CudaBackend cb) {
             System.out.printf(Locale.ROOT, "usp4j %s on %s: %.1f images/s; peak device memory %.0f MiB; %d driver"
                             + " allocations, %d collections; host fallbacks %s%n", net, cb.describe(),
@@ -185,6 +189,16 @@ public final class TrainStepBench {
     }
 
     /** The process's peak resident set (VmHWM): heap, off-heap buffers and the JVM itself, as PyTorch's RSS. */
+    /**
+     * Bytes the JVM's threads have allocated on the heap so far. With the step arena a training step should allocate
+     * little more than its bookkeeping; hundreds of MiB a step means arrays escaping the pool or vectors boxed by C2
+     * (bench/RESULTS.md, eleventh session: ~1.7 GB a MAE 16×16 step before the fix).
+     */
+    private static long allocatedBytes() {
+        return ManagementFactory.getPlatformMXBean(com.sun.management.ThreadMXBean.class)
+                .getTotalThreadAllocatedBytes();
+    }
+
     /** CPU time of the whole process (all its threads, the JIT and the collector included), in nanoseconds. */
     private static long processCpuNanos() {
         return ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
