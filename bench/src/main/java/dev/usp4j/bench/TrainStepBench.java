@@ -188,7 +188,6 @@ public final class TrainStepBench {
         return new Net(mae, () -> mae.forward(Tensor.of(x), 0.75, gen).loss());
     }
 
-    /** The process's peak resident set (VmHWM): heap, off-heap buffers and the JVM itself, as PyTorch's RSS. */
     /**
      * Bytes the JVM's threads have allocated on the heap so far. With the step arena a training step should allocate
      * little more than its bookkeeping; hundreds of MiB a step means arrays escaping the pool or vectors boxed by C2
@@ -205,6 +204,7 @@ public final class TrainStepBench {
                 .getProcessCpuTime();
     }
 
+    /** The process's peak resident set (VmHWM): heap, off-heap buffers and the JVM itself, as PyTorch's RSS. */
     private static long peakRssKib() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
