@@ -3,6 +3,7 @@ package dev.usp4j.bench;
 import dev.usp4j.tensor.Conv2dSpec;
 import dev.usp4j.tensor.Functional;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.cpu.Parallel;
 import dev.usp4j.tensor.random.Generator;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import java.util.Locale;
  * PyTorch's ({@code bench/peers/conv_torch.py}, same shapes and output format) and beside usp4j's im2col path
  * (run with {@code -Dusp4j.conv.im2col=true}). {@code bench/run-conv.sh} alternates the three and tabulates.
  * Usage: {@code ConvBench shapes=N,Cin,H,W,Cout;... [threads=2] [iters=10] [warmup=15]}; prints one line per shape
- * and pass: {@code conv SHAPE PASS median_ms GFLOP/s}.
+ * and pass: {@code conv SHAPE PASS median_ms GFLOP/s}. Each call runs in a {@link StepArena}, as in training: its
+ * output reuses the last call's array instead of fresh memory, whose page faults (8 MB outputs at 32×32) would
+ * otherwise be timed with the kernel.
  */
 public final class ConvBench {
     private ConvBench() {
@@ -63,7 +66,9 @@ public final class ConvBench {
         for (int i = 0; i < warmup; i++) {
             for (Runnable[] p : passes) {
                 for (Runnable r : p) {
-                    r.run();
+                    try (StepArena step = StepArena.open()) {
+                        r.run();
+                    }
                 }
             }
         }
@@ -78,9 +83,11 @@ public final class ConvBench {
     private static void report(String shape, String pass, double flop, int iters, Runnable op) {
         double[] ms = new double[iters];
         for (int i = 0; i < iters; i++) {
-            long t0 = System.nanoTime();
-            op.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+            try (StepArena step = StepArena.open()) {
+                long t0 = System.nanoTime();
+                op.run();
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
         }
         Arrays.sort(ms);
         double median = ms[iters / 2];

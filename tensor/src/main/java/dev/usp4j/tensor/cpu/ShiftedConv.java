@@ -31,8 +31,11 @@ import jdk.incubator.vector.VectorMask;
  *   <li>Forward: C [Cout, pixels] = W [Cout, (tap, Cin)] · X [(tap, Cin), pixels], X(tap·Cin + c, p) =
  *       x'[c, p + off(tap)]. Each row of a packed B panel is then NR consecutive floats of one padded plane: the
  *       panels are packed straight from x' with vector copies (im2col and packing in one pass), and the pixels of
- *       all images run as one long N, so the weight is packed once per call. C goes to a [Cout, pixels] buffer from
- *       which the valid columns are copied out with the bias.</li>
+ *       all images run as one long N, so the weight is packed once per call. B is packed a few panels at a time,
+ *       just before their tiles, so that it is read back from L2. Where every NR-column panel is part of one
+ *       image's output plane ("same" width, planes of a multiple of NR pixels: the VAE's 8×8 to 32×32) the tiles
+ *       are written straight into the output with the bias as their start; otherwise C goes to a [Cout, pixels]
+ *       buffer from which the valid columns are copied out with the bias.</li>
  *   <li>Weight gradient: gw[·, ·, i, j]ᵀ [Cin, Cout] = Σ_p x'[c, p + off(i, j)] · g'[co, p] (g' is the output
  *       gradient on the padded width, its extra columns zero). The shift is along K, and in the micro-panel layout
  *       of {@link GemmPacking} a shift by one step of K is a shift by MR floats: one packed block of x' (with a
@@ -62,6 +65,11 @@ final class ShiftedConv {
      * product (forward), and the reordered weight (forward); grown, never shrunk.
      */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+    /**
+     * Columns of B packed at a time in the forward: with K blocks of up to {@link PackedGemm#KC} the block (and the
+     * packed weight) stays in L2 between its packing and its tiles.
+     */
+    private static final int B_COLUMNS = 4 * NR;
     /** Floats past the last padded plane, so that a vector copy of the last panel stays inside the array. */
     private static final int TAIL = 2 * NR;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -211,12 +219,15 @@ final class ShiftedConv {
             int kc = (int) ((long) depth * (kb + 1) / kBlocks) - pc;
             GemmPacking.packA(wr, pc, depth, 1, cout, kc, aPack.asSlice(4L * kb * aBlock));
         }
+        // Straight into the output when each image's grid pixels are its output plane (no padded columns) and
+        // every micro-panel of NR columns falls inside one image.
+        boolean direct = same && span == oh * ow && span % NR == 0;
         int chunk = Math.clamp(CHUNK_COLUMNS / span, 1, n);
         int units = (n + chunk - 1) / chunk;
         Grid q = new Grid(CpuStorage.of(x).floats(), x.offset(), cin, h, w, pt, same ? 0 : pl, hp, wp, margin, span,
                 off, masks, kw, depth, kBlocks, aBlock, cout, chunk, aPack, CpuStorage.of(out).floats(),
                 out.offset(), oh, ow, bias == null ? null : CpuStorage.of(bias).floats(),
-                bias == null ? 0 : bias.offset());
+                bias == null ? 0 : bias.offset(), direct, direct ? biasTile(bias, cout) : null);
         long macs = (long) cout * depth * span * n;
         int grain = macs < (1L << 23) ? units : 1;
         Parallel.forRange(units, grain, (u0, u1) -> {
@@ -225,6 +236,18 @@ final class ShiftedConv {
                 chunk(q, i0, Math.min(n, i0 + chunk) - i0);
             }
         });
+    }
+
+    /** [roundUp(Cout, MR), NR]: row co is bias[co] (or 0) in every column, the direct tiles' starting values. */
+    private static float[] biasTile(NDArray bias, int cout) {
+        float[] t = new float[roundUp(cout, MR) * NR];
+        if (bias != null) {
+            float[] ba = CpuStorage.of(bias).floats();
+            for (int co = 0; co < cout; co++) {
+                Arrays.fill(t, co * NR, (co + 1) * NR, ba[bias.offset() + co]);
+            }
+        }
+        return t;
     }
 
     /**
@@ -251,12 +274,16 @@ final class ShiftedConv {
      */
     private record Grid(float[] xa, int xOff, int cin, int h, int w, int pt, int pl, int hp, int wp, int margin,
                         int span, int[] off, long[][] masks, int kw, int depth, int kBlocks, long aBlock, int cout,
-                        int chunk, MemorySegment aPack, float[] oa, int oOff, int oh, int ow, float[] ba, int bo) {
+                        int chunk, MemorySegment aPack, float[] oa, int oOff, int oh, int ow, float[] ba, int bo,
+                        boolean direct, float[] biasTile) {
     }
 
     /**
-     * Images [i0, i0 + count): pads them into this thread's buffer, forms C [Cout, their grid pixels] by K blocks
-     * (B packed straight from the padded planes), and copies the valid pixels out with the bias.
+     * Images [i0, i0 + count): pads them into this thread's buffer and forms C [Cout, their grid pixels] block of
+     * columns by block of columns, each block's B packed straight from the padded planes just before its tiles run
+     * (so that it is still in L2), K block by K block. C goes straight to the output when every micro-panel lies in
+     * one image's contiguous output plane ({@link Grid#direct}), the bias entering as the first K block's start
+     * tile; otherwise it goes to a buffer whose valid pixels are copied out with the bias.
      */
     private static void chunk(Grid q, int i0, int count) {
         int xPlane = q.hp * q.wp;
@@ -264,13 +291,15 @@ final class ShiftedConv {
         float[][] buf = BUFFERS.get();
         int end = q.margin + count * q.cin * xPlane;
         float[] xp = grow(buf, 0, (long) end + TAIL);
-        float[] cbuf = grow(buf, 1, (long) roundUp(q.cout, MR) * qPad);
+        float[] cbuf = q.direct ? null : grow(buf, 1, (long) roundUp(q.cout, MR) * qPad);
         Arrays.fill(xp, 0, q.margin, 0f);
         padInput(q.xa, q.xOff + i0 * q.cin * q.h * q.w, count * q.cin, q.h, q.w, q.pt, q.pl, q.hp, q.wp, xp,
                 q.margin);
         Arrays.fill(xp, end, end + TAIL, 0f);
         int kcMax = (int) (q.aBlock / roundUp(q.cout, MR));
-        MemorySegment bPack = GemmWorkspace.get().b((long) kcMax * qPad);
+        int block = Math.min(qPad, B_COLUMNS);
+        GemmWorkspace ws = GemmWorkspace.get();
+        MemorySegment bPack = ws.b((long) kcMax * block);
         int vectors = qPad / LANES;
         int[] src = new int[vectors];
         for (int v = 0; v < vectors; v++) {
@@ -279,21 +308,34 @@ final class ShiftedConv {
             // Columns past the last image (panel padding) read the first plane; they are never copied out.
             src[v] = q.margin + (img < count ? img * q.cin * xPlane + col % q.span : 0);
         }
-        for (int kb = 0; kb < q.kBlocks; kb++) {
-            int pc = (int) ((long) q.depth * kb / q.kBlocks);
-            int kc = (int) ((long) q.depth * (kb + 1) / q.kBlocks) - pc;
-            packShifted(xp, q.cin, xPlane, q.off, src, vectors, pc, kc, q.masks, q.kw, q.span / LANES, bPack);
-            VectorMask<Float> mode = GemmKernel.mode(kb > 0);
-            long aBase = 4L * kb * q.aBlock;
-            for (int jr = 0; jr < qPad; jr += NR) {
-                long bo = 4L * jr * kc;
-                for (int ir = 0; ir < q.cout; ir += MR) {
-                    PackedGemm.tile(4, kc, q.aPack, aBase + 4L * ir * kc, bPack, bo, cbuf, ir * qPad + jr, qPad,
-                            mode);
+        int ohw = q.oh * q.ow;
+        for (int j0 = 0; j0 < qPad; j0 += block) {
+            int cols = Math.min(block, qPad - j0);
+            for (int kb = 0; kb < q.kBlocks; kb++) {
+                int pc = (int) ((long) q.depth * kb / q.kBlocks);
+                int kc = (int) ((long) q.depth * (kb + 1) / q.kBlocks) - pc;
+                packShifted(xp, q.cin, xPlane, q.off, src, j0 / LANES, cols / LANES, pc, kc, q.masks, q.kw,
+                        q.span / LANES, bPack);
+                long aBase = 4L * kb * q.aBlock;
+                for (int jr = 0; jr < cols; jr += NR) {
+                    long bo = 4L * jr * kc;
+                    if (q.direct) {
+                        int col = j0 + jr;
+                        int to = q.oOff + (i0 + col / q.span) * q.cout * ohw + col % q.span;
+                        directTiles(q, kc, aBase, bPack, bo, kb > 0, to, ohw, ws.tile);
+                    } else {
+                        VectorMask<Float> mode = GemmKernel.mode(kb > 0);
+                        for (int ir = 0; ir < q.cout; ir += MR) {
+                            PackedGemm.tile(4, kc, q.aPack, aBase + 4L * ir * kc, bPack, bo, cbuf,
+                                    ir * qPad + j0 + jr, qPad, mode);
+                        }
+                    }
                 }
             }
         }
-        int ohw = q.oh * q.ow;
+        if (q.direct) {
+            return;
+        }
         for (int img = 0; img < count; img++) {
             for (int co = 0; co < q.cout; co++) {
                 float b = q.ba == null ? 0f : q.ba[q.bo + co];
@@ -309,12 +351,47 @@ final class ShiftedConv {
     }
 
     /**
-     * Packs rows [pc, pc + kc) of X (row tap·Cin + c: plane c of each image read from off(tap)) for the chunk's
-     * vectors (vector v's first column at xp[src[v]] + the row's offset) into B micro-panels; with masks ("same"
-     * width), the lanes that would read across a row end are zeroed.
+     * One micro-panel's column of tiles written straight into the output: rows are output channels (stride ohw),
+     * {@code to} is channel 0's first pixel. The first K block starts from the bias tile, later ones from the output
+     * itself. A last tile of fewer than MR channels goes through {@code tmp}, since its spare rows would land on the
+     * next image's channels, which another thread may be writing.
      */
-    private static void packShifted(float[] xp, int cin, int xPlane, int[] off, int[] src, int vectors, int pc,
-                                    int kc, long[][] masks, int kw, int perImage, MemorySegment bPack) {
+    private static void directTiles(Grid q, int kc, long aBase, MemorySegment bPack, long bo, boolean accumulate,
+                                    int to, int ohw, float[] tmp) {
+        float[] oa = q.oa;
+        for (int ir = 0; ir < q.cout; ir += MR) {
+            long ao = aBase + 4L * ir * kc;
+            int c = to + ir * ohw;
+            int mr = Math.min(MR, q.cout - ir);
+            if (mr == MR) {
+                if (accumulate) {
+                    GemmKernel.tile(kc, q.aPack, ao, bPack, bo, oa, c, ohw, oa, c, ohw);
+                } else {
+                    GemmKernel.tile(kc, q.aPack, ao, bPack, bo, q.biasTile, ir * NR, NR, oa, c, ohw);
+                }
+                continue;
+            }
+            if (accumulate) {
+                for (int i = 0; i < mr; i++) {
+                    System.arraycopy(oa, c + i * ohw, tmp, i * NR, NR);
+                }
+                GemmKernel.tile(kc, q.aPack, ao, bPack, bo, tmp, 0, NR, tmp, 0, NR);
+            } else {
+                GemmKernel.tile(kc, q.aPack, ao, bPack, bo, q.biasTile, ir * NR, NR, tmp, 0, NR);
+            }
+            for (int i = 0; i < mr; i++) {
+                System.arraycopy(tmp, i * NR, oa, c + i * ohw, NR);
+            }
+        }
+    }
+
+    /**
+     * Packs rows [pc, pc + kc) of X (row tap·Cin + c: plane c of each image read from off(tap)) for the chunk's
+     * vectors [v0, v0 + count) (vector v's first column at xp[src[v]] + the row's offset) into B micro-panels; with
+     * masks ("same" width), the lanes that would read across a row end are zeroed.
+     */
+    private static void packShifted(float[] xp, int cin, int xPlane, int[] off, int[] src, int v0, int count,
+                                    int pc, int kc, long[][] masks, int kw, int perImage, MemorySegment bPack) {
         long panelBytes = 4L * kc * NR;
         FloatVector zero = FloatVector.zero(F);
         for (int r = 0; r < kc; r++) {
@@ -323,14 +400,15 @@ final class ShiftedConv {
             int base = k % cin * xPlane + off[tap];
             long row = 4L * r * NR;
             if (masks == null) {
-                for (int v = 0; v < vectors; v++) {
-                    long dst = (v >> 2) * panelBytes + row + 4L * (v & 3) * LANES;
-                    FloatVector.fromArray(F, xp, src[v] + base).intoMemorySegment(bPack, dst, ORDER);
+                for (int u = 0; u < count; u++) {
+                    long dst = (u >> 2) * panelBytes + row + 4L * (u & 3) * LANES;
+                    FloatVector.fromArray(F, xp, src[v0 + u] + base).intoMemorySegment(bPack, dst, ORDER);
                 }
             } else {
                 long[] m = masks[tap % kw];
-                for (int v = 0; v < vectors; v++) {
-                    long dst = (v >> 2) * panelBytes + row + 4L * (v & 3) * LANES;
+                for (int u = 0; u < count; u++) {
+                    int v = v0 + u;
+                    long dst = (u >> 2) * panelBytes + row + 4L * (u & 3) * LANES;
                     VectorMask<Float> valid = VectorMask.fromLong(F, m[v % perImage]);
                     zero.blend(FloatVector.fromArray(F, xp, src[v] + base), valid).intoMemorySegment(bPack, dst,
                             ORDER);

@@ -165,6 +165,31 @@ class ConvKernelsTest {
         }
     }
 
+    /**
+     * The forward's direct path (3×3, padding 1, planes of a multiple of NR pixels: tiles written straight into the
+     * output): several chunks of images, a last tile of fewer than MR channels (the next image's channels must not be
+     * touched), two K blocks (Cin·9 &gt; KC), planes of several column blocks, with and without bias, forward and
+     * transposed.
+     */
+    @Test
+    void directOutputTilesMatchDefinition() {
+        Generator gen = new Generator(43);
+        int[][] shapes = {{20, 5, 8, 8, 13}, {3, 70, 16, 16, 7}, {2, 9, 32, 32, 64}, {5, 64, 8, 8, 64}};
+        Conv2dSpec s = Conv2dSpec.of(1, 1);
+        for (int[] d : shapes) {
+            for (boolean transposed : new boolean[] {false, true}) {
+                NDArray x = NDArray.randn(gen, d[0], d[1], d[2], d[3]);
+                NDArray w4 = NDArray.randn(gen, transposed ? new int[] {d[1], d[4], 3, 3}
+                        : new int[] {d[4], d[1], 3, 3});
+                NDArray b = d[1] % 2 == 0 ? null : NDArray.randn(gen, d[4]);
+                NDArray got = run(x, w4, b, s, transposed);
+                NDArray want = reference(x, w4, b, s, transposed, got.shape());
+                Compare.assertClose(got, want, 1e-4, (transposed ? "conv_transpose2d x" : "conv2d x")
+                        + java.util.Arrays.toString(x.shape()) + " w" + java.util.Arrays.toString(w4.shape()));
+            }
+        }
+    }
+
     @Test
     void resultsDoNotDependOnThreadCount() {
         Generator gen = new Generator(5);
