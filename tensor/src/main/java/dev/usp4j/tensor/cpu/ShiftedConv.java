@@ -590,6 +590,12 @@ final class ShiftedConv {
             for (int p = p0; p < p1; p++) {
                 int dst = dstOff + p * hp * wp;
                 Arrays.fill(xp, dst, dst + top * wp, 0f);
+                if (left == 0 && wp == w) {
+                    // "Same" width: the plane's rows stay contiguous, one copy instead of a call per row.
+                    System.arraycopy(xa, xOff + p * h * w, xp, dst + top * wp, h * w);
+                    Arrays.fill(xp, dst + (top + h) * wp, dst + hp * wp, 0f);
+                    continue;
+                }
                 for (int y = 0; y < h; y++) {
                     int row = dst + (top + y) * wp;
                     Arrays.fill(xp, row, row + left, 0f);
