@@ -56,36 +56,86 @@ final class ChunkedReduce {
             long unitWork = Math.max(1, chunkWork * chunks);
             int grain = (int) Math.max(1, Math.min(Integer.MAX_VALUE, GRAIN / unitWork));
             Parallel.forRange(units, grain, (start, end) -> {
-                double[] total = new double[width];
-                double[] part = new double[width];
-                float[] s = new float[scratch];
+                Buffers b = Buffers.acquire(TASK);
+                double[] total = b.doubles(0, width);
+                double[] part = b.doubles(1, width);
+                float[] s = b.floats(scratch);
                 for (int u = start; u < end; u++) {
-                    java.util.Arrays.fill(total, combine.identity());
+                    java.util.Arrays.fill(total, 0, width, combine.identity());
                     for (int c = 0; c < chunks; c++) {
                         chunk.run(u, c, part, 0, s);
                         fold(combine, total, 0, part, 0, width);
                     }
                     finish.run(u, total, 0);
                 }
+                b.release();
             });
             return;
         }
-        double[] partials = new double[Math.multiplyExact(Math.multiplyExact(units, chunks), width)];
+        Buffers own = Buffers.acquire(CALLER);
+        double[] partials = own.doubles(0, Math.multiplyExact(Math.multiplyExact(units, chunks), width));
         int grain = (int) Math.max(1, GRAIN / Math.max(1, chunkWork));
         Parallel.forRange(units * chunks, grain, (start, end) -> {
-            float[] s = new float[scratch];
+            Buffers b = Buffers.acquire(TASK);
+            float[] s = b.floats(scratch);
             for (int t = start; t < end; t++) {
                 chunk.run(t / chunks, t % chunks, partials, t * width, s);
             }
+            b.release();
         });
         // Few units here (fewer than 4 per thread): folding them is cheap and stays on this thread.
-        double[] total = new double[width];
+        double[] total = own.doubles(1, width);
         for (int u = 0; u < units; u++) {
-            java.util.Arrays.fill(total, combine.identity());
+            java.util.Arrays.fill(total, 0, width, combine.identity());
             for (int c = 0; c < chunks; c++) {
                 fold(combine, total, 0, partials, (u * chunks + c) * width, width);
             }
             finish.run(u, total, 0);
+        }
+        own.release();
+    }
+
+    /** The calling thread's partials and totals. */
+    private static final ThreadLocal<Buffers> CALLER = ThreadLocal.withInitial(Buffers::new);
+    /** A task's totals and float scratch, on whichever thread runs it. */
+    private static final ThreadLocal<Buffers> TASK = ThreadLocal.withInitial(Buffers::new);
+
+    /**
+     * Grow-only per-thread arrays, so that a reduction allocates nothing in steady state (a training step runs
+     * thousands: bias gradients, norms' statistics). Every array is written before it is read (partials by their
+     * chunks, totals filled with the identity), so reuse needs no clearing. Lent out while in use: a nested call on
+     * the same thread gets fresh arrays rather than ones its caller is still reading.
+     */
+    private static final class Buffers {
+        private final double[][] doubles = {new double[0], new double[0]};
+        private float[] floats = new float[0];
+        private boolean inUse;
+
+        static Buffers acquire(ThreadLocal<Buffers> local) {
+            Buffers b = local.get();
+            if (b.inUse) {
+                return new Buffers();
+            }
+            b.inUse = true;
+            return b;
+        }
+
+        double[] doubles(int which, int n) {
+            if (doubles[which].length < n) {
+                doubles[which] = new double[n];
+            }
+            return doubles[which];
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) {
+                floats = new float[n];
+            }
+            return floats;
+        }
+
+        void release() {
+            inUse = false;
         }
     }
 
