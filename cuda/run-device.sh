@@ -35,7 +35,7 @@ case "${1:-}" in
     cat "$OUT/device.txt"
     echo "== CUDA test suite"
     # Classes by name: the carried runtime has no zip file system, which JUnit's package scan needs.
-    JAVA_OPTS="$JAVA_OPTS -Dusp4j.poisonOutputs=true" timeout 240 bash .devjre/run.sh --junit \
+    JAVA_OPTS="$JAVA_OPTS -Dusp4j.poisonOutputs=true" timeout "${JUNIT_TIMEOUT:-240}" bash .devjre/run.sh --junit \
       --select-class dev.usp4j.tensor.cuda.CudaOpsTest --select-class dev.usp4j.tensor.cuda.DeviceTrainingStepTest \
       --select-class dev.usp4j.tensor.cuda.EmulatedDeviceOpsTest --select-class dev.usp4j.tensor.cuda.CudaPtxTest \
       --details=tree --disable-ansi-colors > "$OUT/junit.txt" 2>&1
@@ -48,9 +48,11 @@ case "${1:-}" in
     fi
     timeout 120 bash .devjre/run.sh dev.usp4j.bench.TrainStepBench net=dit model=DiT-B/2 batch=256 side=32 \
       device=cuda warmup=2 iters=5 verbose=true >> "$OUT/bench.txt" 2>&1; echo "TrainStepBench exit $?"
-    JAVA_OPTS="$JAVA_OPTS -Dusp4j.profile=true -Dusp4j.profile.rows=40 -Dusp4j.cuda.sync=true" timeout 90 \
-      bash .devjre/run.sh dev.usp4j.bench.TrainStepBench net=dit model=DiT-B/2 batch=256 side=32 device=cuda \
-      warmup=1 iters=2 > "$OUT/profile.txt" 2>&1; echo "profiled step exit $?"
+    if [ "${PROFILE:-1}" = 1 ]; then  # PROFILE=0 skips the per-op profile of one step
+      JAVA_OPTS="$JAVA_OPTS -Dusp4j.profile=true -Dusp4j.profile.rows=40 -Dusp4j.cuda.sync=true" timeout 90 \
+        bash .devjre/run.sh dev.usp4j.bench.TrainStepBench net=dit model=DiT-B/2 batch=256 side=32 device=cuda \
+        warmup=1 iters=2 > "$OUT/profile.txt" 2>&1; echo "profiled step exit $?"
+    fi
     timeout 60 python3 bench/peers/cuda_torch.py dit warmup=2 iters=5 >> "$OUT/bench.txt" 2>&1; echo "torch dit exit $?"
     grep -E "^(usp4j|torch)" "$OUT/bench.txt"
     grep -A45 "in backend ops" "$OUT/profile.txt" | head -50

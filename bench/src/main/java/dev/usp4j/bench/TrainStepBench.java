@@ -194,14 +194,22 @@ public final class TrainStepBench {
      * (bench/RESULTS.md, eleventh session: ~1.7 GB a MAE 16×16 step before the fix).
      */
     private static long allocatedBytes() {
-        return ManagementFactory.getPlatformMXBean(com.sun.management.ThreadMXBean.class)
-                .getTotalThreadAllocatedBytes();
+        try {
+            return ManagementFactory.getPlatformMXBean(com.sun.management.ThreadMXBean.class)
+                    .getTotalThreadAllocatedBytes();
+        } catch (LinkageError e) {
+            return 0;  // a runtime without jdk.management (the GPU machines' carried one): reported as 0
+        }
     }
 
     /** CPU time of the whole process (all its threads, the JIT and the collector included), in nanoseconds. */
     private static long processCpuNanos() {
-        return ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
-                .getProcessCpuTime();
+        try {
+            return ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
+                    .getProcessCpuTime();
+        } catch (LinkageError e) {
+            return 0;  // a runtime without jdk.management (the GPU machines' carried one)
+        }
     }
 
     /** The process's peak resident set (VmHWM): heap, off-heap buffers and the JVM itself, as PyTorch's RSS. */

@@ -21,6 +21,7 @@ import dev.usp4j.tensor.ReduceOp;
 import dev.usp4j.tensor.Storage;
 import dev.usp4j.tensor.UnaryOp;
 import dev.usp4j.tensor.cpu.CpuStorage;
+import dev.usp4j.tensor.cpu.InterpolationKernels;
 import dev.usp4j.tensor.random.Distribution;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -35,9 +36,9 @@ import jcuda.Pointer;
 /**
  * The CUDA backend: every {@link Backend} op of arrays on {@code cuda:N}, computed by the PTX kernels of
  * {@code src/main/cuda} and by cuBLAS, with the CPU backend's semantics (the CPU is the reference it is tested
- * against). Ops without a CUDA kernel yet (sorting, index scatter/gather, pooling, interpolation, padding,
- * cumulative sums, arg-reductions, integer elementwise ops and reductions) run on the CPU over host copies of
- * their operands and say so in {@link #hostFallbacks()}: they give the same results, at the cost of a transfer.
+ * against). Ops without a CUDA kernel yet (sorting, pooling, padding, cumulative sums, arg-reductions, integer
+ * arithmetic and reductions, scatter-add into integer arrays) run on the CPU over host copies of their operands
+ * and say so in {@link #hostFallbacks()}: they give the same results, at the cost of a transfer.
  *
  * <p>Matrix products use cuBLAS in the precision {@code -Dusp4j.cuda.matmul=fp32|tf32|bf16} (fp32 by default, the
  * one that meets the CPU's tolerances); where cuBLAS does not load, the backend's own tiled kernel.
@@ -452,14 +453,21 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void compare(CompareOp op, NDArray a, NDArray b, NDArray out) {
-        Strided s = allF32(a, b) && out.dtype() == DType.BOOL ? Strided.of(out.shape(), a, b, out) : null;
+        String kernel = switch (a.dtype()) {
+            case F32 -> "compare_f32";
+            case I32 -> "compare_i32";
+            case I64 -> "compare_i64";
+            default -> null;
+        };
+        Strided s = kernel != null && b.dtype() == a.dtype() && out.dtype() == DType.BOOL
+                ? Strided.of(out.shape(), a, b, out) : null;
         if (s == null) {
             HostCall c = new HostCall("compare " + op);
             cpu.compare(op, c.h(a), c.h(b), c.h(out));
             c.done();
             return;
         }
-        launchBinary("compare_f32", s, a, b, out, op.ordinal());
+        launchBinary(kernel, s, a, b, out, op.ordinal());
     }
 
     @Override
@@ -688,6 +696,9 @@ public final class CudaBackend implements Backend {
             cuda.makeCurrent();
             cublas.gemm(ldb > 0 ? Cublas.OP_N : Cublas.OP_T, lda > 0 ? Cublas.OP_N : Cublas.OP_T, n, m, k, 1f,
                     b, Math.abs(ldb), bBatch, a, Math.abs(lda), aBatch, beta, c, cRow, cBatch, batch, computeType());
+            if (Cuda.SYNC) {
+                cuda.synchronize();  // profiling: otherwise the next kernel's op is billed for this GEMM
+            }
             return;
         }
         for (int b0 = 0; b0 < batch; b0 += 65535) {
@@ -1065,14 +1076,52 @@ public final class CudaBackend implements Backend {
         recycle(delta.storage());
     }
 
-    // ---- ops that run on the CPU for now ---------------------------------------------------------------------
+    // ---- resampling and indexing -------------------------------------------------------------------------------
 
     @Override
     public void interpolate(NDArray x, InterpolationMode mode, boolean alignCorners, double scaleH, double scaleW,
                             NDArray out) {
-        HostCall c = new HostCall("interpolate");
-        cpu.interpolate(c.h(x), mode, alignCorners, scaleH, scaleW, c.h(out));
-        c.done();
+        if (!allF32(x, out) || !out.isContiguous()) {
+            HostCall c = new HostCall("interpolate");
+            cpu.interpolate(c.h(x), mode, alignCorners, scaleH, scaleW, c.h(out));
+            c.done();
+            return;
+        }
+        // The CPU's channels-last nearest rules apply to the forward exactly when C = 1 (InterpolationKernels).
+        resample("interpolate_f32", contiguous(x), out, mode, alignCorners, scaleH, scaleW, x.size(1) == 1);
+    }
+
+    /**
+     * Launches a resampling kernel from {@code src} [N,C,H,W] or [N,C,OH,OW] (contiguous) into {@code dst}, with the
+     * tap tables of the CPU backend uploaded; {@code full} is the [N,C,H,W] side, {@code resized} the other.
+     */
+    private void resample(String kernel, NDArray src, NDArray dst, InterpolationMode mode, boolean alignCorners,
+                          double scaleH, double scaleW, boolean nearestShortcuts) {
+        boolean forward = kernel.equals("interpolate_f32");
+        NDArray full = forward ? src : dst;
+        NDArray resized = forward ? dst : src;
+        int planes = full.size(0) * full.size(1);
+        int h = full.size(2);
+        int w = full.size(3);
+        int oh = resized.size(2);
+        int ow = resized.size(3);
+        if ((long) planes * oh * ow == 0) {
+            return;
+        }
+        InterpolationKernels.Taps th = InterpolationKernels.taps(mode, h, oh, alignCorners, scaleH, nearestShortcuts);
+        InterpolationKernels.Taps tw = InterpolationKernels.taps(mode, w, ow, alignCorners, scaleW, nearestShortcuts);
+        NDArray ih = NDArray.of(th.idx(), th.idx().length).to(device);
+        NDArray iw = NDArray.of(tw.idx(), tw.idx().length).to(device);
+        NDArray wh = th.wt() == null ? null : NDArray.of(th.wt(), th.wt().length).to(device);
+        NDArray ww = tw.wt() == null ? null : NDArray.of(tw.wt(), tw.wt().length).to(device);
+        cuda.launch(kernel, Cuda.blocksFor((long) planes * oh * ow, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
+                .i(planes).i(h).i(w).i(oh).i(ow).ptr(addr(src)).ptr(addr(dst)).ptr(addr(ih)).ptr(addrOrNull(wh))
+                .i(th.taps()).ptr(addr(iw)).ptr(addrOrNull(ww)).i(tw.taps()));
+        for (NDArray t : new NDArray[] {ih, iw, wh, ww}) {
+            if (t != null) {
+                recycle(t.storage());
+            }
+        }
     }
 
     @Override
@@ -1092,9 +1141,17 @@ public final class CudaBackend implements Backend {
     @Override
     public void interpolateBackward(NDArray gradOut, InterpolationMode mode, boolean alignCorners, double scaleH,
                                     double scaleW, NDArray gradIn) {
-        HostCall c = new HostCall("interpolateBackward");
-        cpu.interpolateBackward(c.h(gradOut), mode, alignCorners, scaleH, scaleW, c.h(gradIn));
-        c.done();
+        if (!allF32(gradOut, gradIn) || !gradIn.isContiguous()) {
+            HostCall c = new HostCall("interpolateBackward");
+            cpu.interpolateBackward(c.h(gradOut), mode, alignCorners, scaleH, scaleW, c.h(gradIn));
+            c.done();
+            return;
+        }
+        if (gradIn.numel() > 0) {
+            cuMemsetD32(device(gradIn.storage()).pointer().plus(4L * gradIn.offset()), 0, gradIn.numel());
+        }
+        // PyTorch 1.13's nearest backward takes the shortcuts whatever C is (ResampleBackwardKernels).
+        resample("interpolate_bwd_f32", contiguous(gradOut), gradIn, mode, alignCorners, scaleH, scaleW, true);
     }
 
     @Override
@@ -1113,6 +1170,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void indexSelect(NDArray x, int dim, NDArray index, NDArray out) {
+        // A gather whose index is the 1-D index seen along dim and broadcast over out's other dims.
+        if (index.rank() == 1) {
+            int[] is = new int[out.rank()];
+            is[dim] = index.strides()[0];
+            if (gatherKernel(x, dim, index, is, out)) {
+                return;
+            }
+        }
         HostCall c = new HostCall("indexSelect");
         cpu.indexSelect(c.h(x), dim, c.h(index), c.h(out));
         c.done();
@@ -1120,16 +1185,65 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gather(NDArray x, int dim, NDArray index, NDArray out) {
+        if (gatherKernel(x, dim, index, index.strides(), out)) {
+            return;
+        }
         HostCall c = new HostCall("gather");
         cpu.gather(c.h(x), dim, c.h(index), c.h(out));
         c.done();
     }
 
+    /**
+     * out[c] = x[c with c[dim] = index[c]] over out's coordinates, index read through {@code indexStrides}: x's
+     * stride along dim is zeroed in the walk and added once per index value instead. False when the layout
+     * needs more dims than the kernels take.
+     */
+    private boolean gatherKernel(NDArray x, int dim, NDArray index, int[] indexStrides, NDArray out) {
+        if (x.dtype() != out.dtype() || !isIndex(index)) {
+            return false;
+        }
+        int[] xs = x.strides().clone();
+        int strideD = xs[dim];
+        xs[dim] = 0;
+        Strided s = Strided.of(out.shape(), indexStrides, xs, out.strides());
+        if (s == null) {
+            return false;
+        }
+        if (s.n > 0) {
+            cuda.launch("gather_b" + x.dtype().byteSize(), Cuda.blocksFor(s.n, Cuda.BLOCK), Cuda.BLOCK,
+                    new Cuda.Args().struct(s.dims()).ptr(base(index)).i(index.offset()).struct(s.str(0))
+                            .i(index.dtype() == DType.I64 ? 1 : 0).ptr(base(x)).i(x.offset()).struct(s.str(1))
+                            .i(strideD).ptr(base(out)).i(out.offset()).struct(s.str(2)));
+        }
+        return true;
+    }
+
+    private static boolean isIndex(NDArray index) {
+        return index.dtype() == DType.I64 || index.dtype() == DType.I32;
+    }
+
     @Override
     public void scatterAdd(NDArray self, int dim, NDArray index, NDArray src) {
-        HostCall c = new HostCall("scatterAdd");
-        cpu.scatterAdd(c.h(self), dim, c.h(index), c.h(src));
-        c.done();
+        Strided s = null;
+        int strideD = 0;
+        int[] fs = self.strides().clone();
+        if (allF32(self, src) && isIndex(index)) {
+            strideD = fs[dim];
+            fs[dim] = 0;
+            s = Strided.of(index.shape(), index.strides(), src.strides(), fs);
+        }
+        if (s == null) {
+            HostCall c = new HostCall("scatterAdd");
+            cpu.scatterAdd(c.h(self), dim, c.h(index), c.h(src));
+            c.done();
+            return;
+        }
+        if (s.n > 0) {
+            cuda.launch("scatter_add_f32", Cuda.blocksFor(s.n, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
+                    .struct(s.dims()).ptr(base(index)).i(index.offset()).struct(s.str(0))
+                    .i(index.dtype() == DType.I64 ? 1 : 0).ptr(base(src)).i(src.offset()).struct(s.str(1))
+                    .ptr(base(self)).i(self.offset()).struct(s.str(2)).i(strideD));
+        }
     }
 
     @Override

@@ -84,7 +84,10 @@ class CudaPtxTest {
         for (int bytes : new int[] {1, 2, 4, 8}) {
             wanted.add("copy_b" + bytes);
             wanted.add("fill_b" + bytes);
+            wanted.add("gather_b" + bytes);
         }
+        wanted.add("compare_i32");
+        wanted.add("compare_i64");
         for (DType s : DType.values()) {
             for (DType d : DType.values()) {
                 if (s != d && !(s.byteSize() == 2 && d.byteSize() == 2 && s == d)) {

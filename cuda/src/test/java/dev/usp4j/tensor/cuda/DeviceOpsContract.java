@@ -362,6 +362,74 @@ abstract class DeviceOpsContract {
     }
 
     @Test
+    void indexOpsOfEveryWidthAndScatterAdd() {
+        Generator gen = new Generator(41);
+        NDArray x = randn(42, 3, 5, 4);
+        NDArray idx = NDArray.randint(gen, 0, 5, 3, 7, 4);
+        assertClose("gather", x.gather(1, idx), d(x).gather(1, d(idx)), 0);
+        NDArray small = NDArray.randint(gen, 0, 5, 2, 6, 3).to(DType.I32);
+        assertClose("gather, index smaller than x", x.gather(1, small), d(x).gather(1, d(small)), 0);
+        assertClose("gather of a transposed view", x.transpose(0, 2).gather(1, idx.transpose(0, 2)),
+                d(x).transpose(0, 2).gather(1, d(idx).transpose(0, 2)), 0);
+        NDArray sel = NDArray.of(new int[] {4, 0, 4, 2, 1}, 5);
+        for (DType t : DType.values()) {
+            NDArray xt = x.mul(7).to(t);
+            assertClose("index select " + t, xt.indexSelect(1, sel), d(xt).indexSelect(1, d(sel)), 0);
+            assertClose("gather " + t, xt.gather(0, idx.narrow(1, 0, 5).narrow(0, 0, 2).remainder(3)),
+                    d(xt).gather(0, d(idx.narrow(1, 0, 5).narrow(0, 0, 2).remainder(3))), 0);
+        }
+        // Repeated indices: several sources add into one element.
+        NDArray src = randn(43, 3, 7, 4);
+        NDArray self = randn(44, 3, 5, 4);
+        assertClose("scatter add", self.scatterAdd(1, idx, src), d(self).scatterAdd(1, d(idx), d(src)), ELEMENTWISE);
+        NDArray rows = NDArray.of(new long[] {1, 1, 0, 2, 1}, 5);
+        NDArray table = randn(45, 3, 8);
+        NDArray g = randn(46, 5, 8);
+        NDArray rowIdx = rows.unsqueeze(1).expand(5, 8);
+        assertClose("embedding gradient (scatter add of rows)", NDArray.zeros(3, 8).scatterAdd(0, rowIdx, g),
+                d(NDArray.zeros(3, 8)).scatterAdd(0, d(rowIdx), d(g)), ELEMENTWISE);
+        assertClose("index select of rows", table.indexSelect(0, rows), d(table).indexSelect(0, d(rows)), 0);
+        for (DType t : new DType[] {DType.I32, DType.I64}) {
+            NDArray ids = NDArray.randint(gen, 0, 10, 4, 9).to(t);
+            for (int k : new int[] {0, 3, 9}) {
+                assertClose("compare " + t + " >= " + k, ids.ge(k), d(ids).ge(k), 0);
+                assertClose("compare " + t + " == " + k, ids.eq(k), d(ids).eq(k), 0);
+            }
+            assertClose("compare " + t + " < broadcast row", ids.lt(ids.narrow(0, 1, 1)),
+                    d(ids).lt(d(ids).narrow(0, 1, 1)), 0);
+        }
+    }
+
+    @Test
+    void interpolationForwardAndBackwardInEveryMode() {
+        for (int c : new int[] {1, 3}) {  // C = 1 takes PyTorch's channels-last nearest rules in the forward
+            NDArray x = randn(51 + c, 2, c, 5, 7);
+            for (InterpolationMode mode : InterpolationMode.values()) {
+                for (boolean corners : mode == InterpolationMode.NEAREST ? new boolean[] {false}
+                        : new boolean[] {false, true}) {
+                    for (int[] size : new int[][] {{10, 14}, {7, 4}, {11, 15}}) {
+                        String s = mode + " C=" + c + (corners ? " align_corners " : " ") + size[0] + "x" + size[1];
+                        NDArray y = Functional.interpolate(x, size[0], size[1], mode, corners);
+                        // Same taps, same order of multiplies and adds, no fused multiply-add: equal bit for bit.
+                        assertClose(s, y, Functional.interpolate(d(x), size[0], size[1], mode, corners), 0);
+                        NDArray g = randn(60, y.shape());
+                        assertClose(s + " backward", Functional.interpolateBackward(g, x.shape(), mode, corners),
+                                Functional.interpolateBackward(d(g), x.shape(), mode, corners), ELEMENTWISE);
+                    }
+                }
+            }
+            NDArray up = Functional.interpolate(x, 2.0, 2.0, InterpolationMode.NEAREST, false);
+            assertClose("nearest 2x by scale factor", up,
+                    Functional.interpolate(d(x), 2.0, 2.0, InterpolationMode.NEAREST, false), 0);
+            NDArray g = randn(61, up.shape());
+            assertClose("nearest 2x backward", Functional.interpolateBackward(g, x.shape(), 2.0, 2.0,
+                            InterpolationMode.NEAREST, false),
+                    Functional.interpolateBackward(d(g), x.shape(), 2.0, 2.0, InterpolationMode.NEAREST, false),
+                    ELEMENTWISE);
+        }
+    }
+
+    @Test
     void randomStreamsEqualTheCpus() {
         // Normals go through double log/sin/cos, which CUDA rounds within an ulp of StrictMath: equal as floats
         // but for a rare last bit.

@@ -26,14 +26,15 @@ import jdk.incubator.vector.FloatVector;
  * per-thread buffer, then each output row is a vector weighted sum of those rows (multiply and add, no FMA, so it
  * is bit-identical to the scalar reference, which evaluates the formula per output element). Parallel over planes.
  */
-final class InterpolationKernels {
+public final class InterpolationKernels {
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private InterpolationKernels() {
     }
 
-    /** Source taps of one axis: for output o and tap t, index idx[o·taps + t] and weight wt[o·taps + t]. */
-    record Taps(int taps, int[] idx, float[] wt) {
+    /** Source taps of one axis: for output o and tap t, index idx[o·taps + t] and weight wt[o·taps + t] (null
+     * for nearest, whose one tap weighs 1). Public so that device backends upload the same tables. */
+    public record Taps(int taps, int[] idx, float[] wt) {
     }
 
     static void interpolate(NDArray x, InterpolationMode mode, boolean alignCorners, double scaleH, double scaleW,
@@ -66,8 +67,12 @@ final class InterpolationKernels {
         });
     }
 
-    static Taps taps(InterpolationMode mode, int in, int out, boolean alignCorners, double scale,
-                     boolean nearestShortcuts) {
+    /**
+     * The tap table of one axis resized from {@code in} to {@code out} (scale = source per destination);
+     * {@code nearestShortcuts} applies PyTorch's channels-last nearest rules (see the class comment).
+     */
+    public static Taps taps(InterpolationMode mode, int in, int out, boolean alignCorners, double scale,
+                            boolean nearestShortcuts) {
         return switch (mode) {
             case NEAREST -> nearest(in, out, (float) scale, nearestShortcuts);
             case BILINEAR -> linear(in, out, linearScale(in, out, alignCorners, scale), alignCorners);

@@ -1,0 +1,110 @@
+// Index ops and resampling on the device, so that the MAE's token shuffles, the label embedding and the VAE's
+// upsampling stay on the GPU instead of round-tripping through the host.
+//
+// gather and index_select share one kernel: the Java side describes both as a walk over the output's coordinates
+// with three strided operands (index, x, out), where x's stride along `dim` is zeroed and `strideD` is added per
+// index value instead; index_select passes its 1-D index as a view broadcast over every other dim. Elements are
+// moved as raw 1-, 2-, 4- or 8-byte words, so one kernel serves every dtype.
+#include "common.cuh"
+
+__device__ __forceinline__ long long indexAt(const void* idx, int is64, int o) {
+    return is64 ? ((const long long*) idx)[o] : (long long) ((const int*) idx)[o];
+}
+
+#define GATHER(NAME, T) \
+extern "C" __global__ void NAME(Dims d, const void* idx, int io, Str is, int is64, const T* x, int xo, Str xs, \
+                                int strideD, T* out, int oo, Str os) { \
+    GRID_STRIDE(i, d.n) { \
+        Coord k = coords(i, d); \
+        long long j = indexAt(idx, is64, io + dot(k, d, is)); \
+        out[oo + dot(k, d, os)] = x[xo + dot(k, d, xs) + (int) j * strideD]; \
+    } \
+}
+GATHER(gather_b1, unsigned char)
+GATHER(gather_b2, unsigned short)
+GATHER(gather_b4, unsigned int)
+GATHER(gather_b8, unsigned long long)
+
+// self[c with c[dim] = index[c]] += src[c] over the index's coordinates. Two coordinates meet in one element of self
+// only when they differ along dim, which atomics resolve; the order of those additions is not fixed, so sums
+// agree with the CPU's to rounding, not bit for bit.
+extern "C" __global__ void scatter_add_f32(Dims d, const void* idx, int io, Str is, int is64, const float* src, int so,
+                                           Str ss, float* self, int fo, Str fs, int strideD) {
+    GRID_STRIDE(i, d.n) {
+        Coord k = coords(i, d);
+        long long j = indexAt(idx, is64, io + dot(k, d, is));
+        atomicAdd(&self[fo + dot(k, d, fs) + (int) j * strideD], src[so + dot(k, d, ss)]);
+    }
+}
+
+// ---- interpolate: separable tap tables (index and weight per output row / column) computed by the CPU backend's
+// own code and uploaded, so the index rules (PyTorch's nearest quirks, linear clamping, cubic borders) exist once.
+// The weighted sums are evaluated in the CPU reference's order with explicit round-to-nearest multiplies and adds:
+// no fused multiply-add, so results equal the CPU's bit for bit. A null weight table means one tap of weight 1.
+
+__device__ __forceinline__ float rowTap(const float* row, const int* iw, const float* ww, int nw, int ox) {
+    if (nw == 1) return row[iw[ox]];
+    float s = __fmul_rn(row[iw[ox * nw]], ww[ox * nw]);
+    for (int t = 1; t < nw; t++) s = __fadd_rn(s, __fmul_rn(row[iw[ox * nw + t]], ww[ox * nw + t]));
+    return s;
+}
+
+// out[p, oy, ox] = Σ_j wh_j · (Σ_i ww_i · x[p, ih_j, iw_i]) over contiguous [planes, H, W] → [planes, OH, OW].
+extern "C" __global__ void interpolate_f32(int planes, int H, int W, int OH, int OW, const float* x, float* out,
+                                           const int* ih, const float* wh, int nh, const int* iw, const float* ww,
+                                           int nw) {
+    GRID_STRIDE(i, (long long) planes * OH * OW) {
+        int ox = (int) (i % OW), oy = (int) ((i / OW) % OH);
+        long long p = i / ((long long) OH * OW);
+        const float* plane = x + p * H * W;
+        float acc = 0.f;
+        for (int j = 0; j < nh; j++) {
+            float t = rowTap(plane + (long long) ih[oy * nh + j] * W, iw, ww, nw, ox);
+            float v = nh == 1 ? t : __fmul_rn(t, wh[oy * nh + j]);
+            acc = j == 0 ? v : __fadd_rn(acc, v);
+        }
+        out[i] = acc;
+    }
+}
+
+// The adjoint: gx[p, ih_j, iw_i] += (g[p, oy, ox] · wh_j) · ww_i for every output element and tap (gx zeroed
+// first). Atomic adds: sums agree with the CPU's to rounding.
+extern "C" __global__ void interpolate_bwd_f32(int planes, int H, int W, int OH, int OW, const float* g, float* gx,
+                                               const int* ih, const float* wh, int nh, const int* iw,
+                                               const float* ww, int nw) {
+    GRID_STRIDE(i, (long long) planes * OH * OW) {
+        int ox = (int) (i % OW), oy = (int) ((i / OW) % OH);
+        long long p = i / ((long long) OH * OW);
+        float v = g[i];
+        float* plane = gx + p * H * W;
+        for (int j = 0; j < nh; j++) {
+            float vh = nh == 1 ? v : __fmul_rn(v, wh[oy * nh + j]);
+            float* row = plane + (long long) ih[oy * nh + j] * W;
+            for (int t = 0; t < nw; t++) {
+                atomicAdd(&row[iw[ox * nw + t]], nw == 1 ? vh : __fmul_rn(vh, ww[ox * nw + t]));
+            }
+        }
+    }
+}
+
+// ---- integer comparisons (CompareOp ordinals), for masks built from index arrays (the MAE's ids_restore >= keep)
+#define COMPARE(NAME, T) \
+extern "C" __global__ void NAME(Dims d, const T* a, int ao, Str as, const T* b, int bo, Str bs, unsigned char* c, \
+                                int co, Str cs, int op) { \
+    GRID_STRIDE(i, d.n) { \
+        Coord k = coords(i, d); \
+        T x = a[ao + dot(k, d, as)], y = b[bo + dot(k, d, bs)]; \
+        bool r; \
+        switch (op) { \
+            case 0: r = x == y; break; \
+            case 1: r = x != y; break; \
+            case 2: r = x < y; break; \
+            case 3: r = x <= y; break; \
+            case 4: r = x > y; break; \
+            default: r = x >= y; break; \
+        } \
+        c[co + dot(k, d, cs)] = r; \
+    } \
+}
+COMPARE(compare_i32, int)
+COMPARE(compare_i64, long long)
