@@ -406,6 +406,176 @@ __device__ __forceinline__ void attBwdKVTiled(int H, int Nq, int Nk, float scale
     }
 }
 
+// ---- the backward with two rows per thread: 128 threads, each owning a 2×4 patch of the score tile (two query
+// rows for dQ, two key rows for dK/dV) and D/8 columns of two gradient rows. Same tiles and shared memory as the
+// kernels above, but every value read from shared memory feeds twice the multiply-adds: those kernels are bound by
+// shared-memory loads (ten loads per eight multiply-adds in the score loop), these do twelve per sixteen.
+
+#define TB2 128
+
+template <int D>
+__device__ __forceinline__ void attBwdQTiled2(int H, int Nq, int Nk, float scale, const float* q, int qo, Att qs,
+                                              const float* k, int ko, Att ks, const float* v, int vo, Att vs,
+                                              const float* go, int goo, Att gos, const float* lse,
+                                              const float* delta, float* dq) {
+    constexpr int BM = 32, BN = 32, DC = D / 8;
+    __shared__ float Qs[BM][D + 1];
+    __shared__ float Gs[BM][D + 1];
+    __shared__ float Ks[BN][D + 1];
+    __shared__ float Vs[BN][D + 1];
+    __shared__ float Ss[BM][BN + 1];
+    int tid = threadIdx.x, r0 = 2 * (tid >> 3), r1 = r0 + 1, c = tid & 7;
+    int bh = blockIdx.y, bb = bh / H, hh = bh % H;
+    int row0 = blockIdx.x * BM;
+    const float* qb = q + qo + (long long)bb * qs.b + (long long)hh * qs.h;
+    const float* gb = go + goo + (long long)bb * gos.b + (long long)hh * gos.h;
+    const float* kb = k + ko + (long long)bb * ks.b + (long long)hh * ks.h;
+    const float* vb = v + vo + (long long)bb * vs.b + (long long)hh * vs.h;
+    for (int idx = tid; idx < BM * D; idx += TB2) {
+        int i = idx / D, d = idx % D;
+        bool in = row0 + i < Nq;
+        Qs[i][d] = in ? qb[(long long)(row0 + i) * qs.r + d] : 0.f;
+        Gs[i][d] = in ? gb[(long long)(row0 + i) * gos.r + d] : 0.f;
+    }
+    long long rowIdx = (long long)bh * Nq + row0 + r0;
+    bool in0 = row0 + r0 < Nq, in1 = row0 + r1 < Nq;
+    float L0 = in0 ? lse[rowIdx] : 0.f, D0 = in0 ? delta[rowIdx] : 0.f;
+    float L1 = in1 ? lse[rowIdx + 1] : 0.f, D1 = in1 ? delta[rowIdx + 1] : 0.f;
+    float a0[DC], a1[DC];
+    #pragma unroll
+    for (int e = 0; e < DC; e++) { a0[e] = 0.f; a1[e] = 0.f; }
+    for (int kt = 0; kt < Nk; kt += BN) {
+        __syncthreads();
+        for (int idx = tid; idx < BN * D; idx += TB2) {
+            int j = idx / D, d = idx % D;
+            bool in = kt + j < Nk;
+            Ks[j][d] = in ? kb[(long long)(kt + j) * ks.r + d] : 0.f;
+            Vs[j][d] = in ? vb[(long long)(kt + j) * vs.r + d] : 0.f;
+        }
+        __syncthreads();
+        float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f};
+        float p0[4] = {0.f, 0.f, 0.f, 0.f}, p1[4] = {0.f, 0.f, 0.f, 0.f};
+        #pragma unroll 4
+        for (int d = 0; d < D; d++) {
+            float q0 = Qs[r0][d], q1 = Qs[r1][d], g0 = Gs[r0][d], g1 = Gs[r1][d];
+            #pragma unroll
+            for (int x = 0; x < 4; x++) {
+                float kk = Ks[c + 8 * x][d], vv = Vs[c + 8 * x][d];
+                s0[x] += q0 * kk; s1[x] += q1 * kk; p0[x] += g0 * vv; p1[x] += g1 * vv;
+            }
+        }
+        #pragma unroll
+        for (int x = 0; x < 4; x++) {
+            bool key = kt + c + 8 * x < Nk;
+            float e0 = in0 && key ? expf(s0[x] * scale - L0) : 0.f;
+            float e1 = in1 && key ? expf(s1[x] * scale - L1) : 0.f;
+            Ss[r0][c + 8 * x] = e0 * (p0[x] - D0) * scale;
+            Ss[r1][c + 8 * x] = e1 * (p1[x] - D1) * scale;
+        }
+        __syncwarp();  // a row pair's eight threads are lanes of one warp
+        #pragma unroll 4
+        for (int j = 0; j < BN; j++) {
+            float d0 = Ss[r0][j], d1 = Ss[r1][j];
+            #pragma unroll
+            for (int e = 0; e < DC; e++) { float kk = Ks[j][c + 8 * e]; a0[e] += d0 * kk; a1[e] += d1 * kk; }
+        }
+    }
+    #pragma unroll
+    for (int e = 0; e < DC; e++) {
+        if (in0) dq[rowIdx * D + c + 8 * e] = a0[e];
+        if (in1) dq[(rowIdx + 1) * D + c + 8 * e] = a1[e];
+    }
+}
+
+template <int D>
+__device__ __forceinline__ void attBwdKVTiled2(int H, int Nq, int Nk, float scale, const float* q, int qo, Att qs,
+                                               const float* k, int ko, Att ks, const float* v, int vo, Att vs,
+                                               const float* go, int goo, Att gos, const float* lse,
+                                               const float* delta, float* dk, float* dv) {
+    constexpr int BM = 32, BN = 32, DC = D / 8;
+    __shared__ float Ks[BN][D + 1];
+    __shared__ float Vs[BN][D + 1];
+    __shared__ float Qs[BM][D + 1];
+    __shared__ float Gs[BM][D + 1];
+    __shared__ float Ps[BN][BM + 1];
+    __shared__ float Ss[BN][BM + 1];
+    __shared__ float Ls[BM], Dls[BM];
+    int tid = threadIdx.x, j0 = 2 * (tid >> 3), j1 = j0 + 1, c = tid & 7;
+    int bh = blockIdx.y, bb = bh / H, hh = bh % H;
+    int key0 = blockIdx.x * BN;
+    const float* qb = q + qo + (long long)bb * qs.b + (long long)hh * qs.h;
+    const float* gb = go + goo + (long long)bb * gos.b + (long long)hh * gos.h;
+    const float* kb = k + ko + (long long)bb * ks.b + (long long)hh * ks.h;
+    const float* vb = v + vo + (long long)bb * vs.b + (long long)hh * vs.h;
+    for (int idx = tid; idx < BN * D; idx += TB2) {
+        int j = idx / D, d = idx % D;
+        bool in = key0 + j < Nk;
+        Ks[j][d] = in ? kb[(long long)(key0 + j) * ks.r + d] : 0.f;
+        Vs[j][d] = in ? vb[(long long)(key0 + j) * vs.r + d] : 0.f;
+    }
+    bool in0 = key0 + j0 < Nk, in1 = key0 + j1 < Nk;
+    float k0a[DC], k1a[DC], v0a[DC], v1a[DC];
+    #pragma unroll
+    for (int e = 0; e < DC; e++) { k0a[e] = 0.f; k1a[e] = 0.f; v0a[e] = 0.f; v1a[e] = 0.f; }
+    long long qrow0 = (long long)bh * Nq;
+    for (int qt = 0; qt < Nq; qt += BM) {
+        __syncthreads();
+        for (int idx = tid; idx < BM * D; idx += TB2) {
+            int i = idx / D, d = idx % D;
+            bool in = qt + i < Nq;
+            Qs[i][d] = in ? qb[(long long)(qt + i) * qs.r + d] : 0.f;
+            Gs[i][d] = in ? gb[(long long)(qt + i) * gos.r + d] : 0.f;
+        }
+        if (tid < BM) {
+            bool in = qt + tid < Nq;
+            Ls[tid] = in ? lse[qrow0 + qt + tid] : 0.f;
+            Dls[tid] = in ? delta[qrow0 + qt + tid] : 0.f;
+        }
+        __syncthreads();
+        float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f};
+        float p0[4] = {0.f, 0.f, 0.f, 0.f}, p1[4] = {0.f, 0.f, 0.f, 0.f};
+        #pragma unroll 4
+        for (int d = 0; d < D; d++) {
+            float ka = Ks[j0][d], kb2 = Ks[j1][d], va = Vs[j0][d], vb2 = Vs[j1][d];
+            #pragma unroll
+            for (int x = 0; x < 4; x++) {
+                float qq = Qs[c + 8 * x][d], gg = Gs[c + 8 * x][d];
+                s0[x] += ka * qq; s1[x] += kb2 * qq; p0[x] += va * gg; p1[x] += vb2 * gg;
+            }
+        }
+        #pragma unroll
+        for (int x = 0; x < 4; x++) {
+            int i = c + 8 * x;
+            bool query = qt + i < Nq;
+            float e0 = query && in0 ? expf(s0[x] * scale - Ls[i]) : 0.f;
+            float e1 = query && in1 ? expf(s1[x] * scale - Ls[i]) : 0.f;
+            Ps[j0][i] = e0;
+            Ps[j1][i] = e1;
+            Ss[j0][i] = e0 * (p0[x] - Dls[i]) * scale;
+            Ss[j1][i] = e1 * (p1[x] - Dls[i]) * scale;
+        }
+        __syncwarp();
+        #pragma unroll 4
+        for (int i = 0; i < BM; i++) {
+            float pa = Ps[j0][i], pb = Ps[j1][i], da = Ss[j0][i], db = Ss[j1][i];
+            #pragma unroll
+            for (int e = 0; e < DC; e++) {
+                float gg = Gs[i][c + 8 * e], qq = Qs[i][c + 8 * e];
+                v0a[e] += pa * gg; v1a[e] += pb * gg; k0a[e] += da * qq; k1a[e] += db * qq;
+            }
+        }
+    }
+    long long row = (long long)bh * Nk + key0 + j0;
+    #pragma unroll
+    for (int e = 0; e < DC; e++) {
+        int col = c + 8 * e;
+        if (in0 && dk) dk[row * D + col] = k0a[e];
+        if (in0 && dv) dv[row * D + col] = v0a[e];
+        if (in1 && dk) dk[(row + 1) * D + col] = k1a[e];
+        if (in1 && dv) dv[(row + 1) * D + col] = v1a[e];
+    }
+}
+
 #define ATT_TILED(DIM) \
 extern "C" __global__ void __launch_bounds__(TB) attention_fwd_tiled_d##DIM(int H, int Nq, int Nk, float scale, \
         const float* q, int qo, Att qs, const float* k, int ko, Att ks, const float* v, int vo, Att vs, float* out, \
@@ -417,7 +587,15 @@ extern "C" __global__ void __launch_bounds__(TB) attention_bwd_q_tiled_d##DIM(in
 extern "C" __global__ void __launch_bounds__(TB) attention_bwd_kv_tiled_d##DIM(int H, int Nq, int Nk, float scale, \
         const float* q, int qo, Att qs, const float* k, int ko, Att ks, const float* v, int vo, Att vs, \
         const float* go, int goo, Att gos, const float* lse, const float* delta, float* dk, float* dv) { \
-    attBwdKVTiled<DIM>(H, Nq, Nk, scale, q, qo, qs, k, ko, ks, v, vo, vs, go, goo, gos, lse, delta, dk, dv); }
+    attBwdKVTiled<DIM>(H, Nq, Nk, scale, q, qo, qs, k, ko, ks, v, vo, vs, go, goo, gos, lse, delta, dk, dv); } \
+extern "C" __global__ void __launch_bounds__(TB2) attention_bwd_q_tiled2_d##DIM(int H, int Nq, int Nk, float scale, \
+        const float* q, int qo, Att qs, const float* k, int ko, Att ks, const float* v, int vo, Att vs, \
+        const float* go, int goo, Att gos, const float* lse, const float* delta, float* dq) { \
+    attBwdQTiled2<DIM>(H, Nq, Nk, scale, q, qo, qs, k, ko, ks, v, vo, vs, go, goo, gos, lse, delta, dq); } \
+extern "C" __global__ void __launch_bounds__(TB2) attention_bwd_kv_tiled2_d##DIM(int H, int Nq, int Nk, float scale, \
+        const float* q, int qo, Att qs, const float* k, int ko, Att ks, const float* v, int vo, Att vs, \
+        const float* go, int goo, Att gos, const float* lse, const float* delta, float* dk, float* dv) { \
+    attBwdKVTiled2<DIM>(H, Nq, Nk, scale, q, qo, qs, k, ko, ks, v, vo, vs, go, goo, gos, lse, delta, dk, dv); }
 
 ATT_TILED(32)
 ATT_TILED(64)

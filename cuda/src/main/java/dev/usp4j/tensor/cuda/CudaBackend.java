@@ -62,6 +62,8 @@ public final class CudaBackend implements Backend {
     private volatile Precision precision;
     private volatile boolean useCublas;
     private volatile boolean tiledAttention = !"warp".equals(System.getProperty("usp4j.cuda.attention"));
+    /** Two rows per thread in the tiled attention backward (false: one, the first kernels, kept to cross-check). */
+    private volatile boolean twoRowBackward = !"1".equals(System.getProperty("usp4j.cuda.attentionBackwardRows"));
 
     CudaBackend(Device device) {
         this.device = device;
@@ -984,6 +986,14 @@ public final class CudaBackend implements Backend {
         tiledAttention = on;
     }
 
+    /**
+     * Chooses the tiled backward kernels with two rows per thread (default, {@code -Dusp4j.cuda.attentionBackwardRows}
+     * = 2) or one row per thread (= 1), the first version, kept to cross-check them.
+     */
+    public void useTwoRowAttentionBackward(boolean on) {
+        twoRowBackward = on;
+    }
+
     @Override
     public void attention(NDArray q, NDArray k, NDArray v, float scale, NDArray out, NDArray lse) {
         if (!attentionFits(q, v)) {
@@ -1041,15 +1051,17 @@ public final class CudaBackend implements Backend {
                     .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset()).struct(att(v))
                     .ptr(addr(o)).ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut)).ptr(addr(lse))
                     .ptr(addr(delta)).ptr(0L));
+            String variant = twoRowBackward ? "2_d" : "_d";
+            int threads = twoRowBackward ? 128 : Cuda.BLOCK;  // the kernels' TB2 and TB
             if (gradQ != null) {
-                cuda.launch("attention_bwd_q_tiled_d" + td, (nq + 31) / 32, b * h, 1, Cuda.BLOCK, 1, 0,
+                cuda.launch("attention_bwd_q_tiled" + variant + td, (nq + 31) / 32, b * h, 1, threads, 1, 0,
                         new Cuda.Args().i(h).i(nq).i(nk).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
                                 .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset())
                                 .struct(att(v)).ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut))
                                 .ptr(addr(lse)).ptr(addr(delta)).ptr(addr(gradQ)));
             }
             if ((gradK != null || gradV != null) && nk > 0) {
-                cuda.launch("attention_bwd_kv_tiled_d" + td, (nk + 31) / 32, b * h, 1, Cuda.BLOCK, 1, 0,
+                cuda.launch("attention_bwd_kv_tiled" + variant + td, (nk + 31) / 32, b * h, 1, threads, 1, 0,
                         new Cuda.Args().i(h).i(nq).i(nk).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
                                 .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset())
                                 .struct(att(v)).ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut))

@@ -73,6 +73,16 @@ class CudaOpsTest extends DeviceOpsContract {
     }
 
     @Test
+    void attentionBackwardWithOneRowPerThreadToo() {
+        backend.useTwoRowAttentionBackward(false);
+        try {
+            attentionForwardAndBackwardOnPermutedViews();
+        } finally {
+            backend.useTwoRowAttentionBackward(true);
+        }
+    }
+
+    @Test
     void matmulInTf32AndBf16WithinTheirTolerances() {
         NDArray a = randn(60, 256, 512);
         NDArray b = randn(61, 512, 128);

@@ -86,6 +86,16 @@ class CudaPtxTest {
             wanted.add("fill_b" + bytes);
             wanted.add("gather_b" + bytes);
         }
+        for (String v : new String[] {"", "2"}) {
+            for (int dim : new int[] {32, 64}) {
+                wanted.add("attention_bwd_q_tiled" + v + "_d" + dim);
+                wanted.add("attention_bwd_kv_tiled" + v + "_d" + dim);
+            }
+        }
+        wanted.add("attention_fwd_tiled_d32");
+        wanted.add("attention_fwd_tiled_d64");
+        wanted.add("interpolate_f32");
+        wanted.add("interpolate_bwd_f32");
         wanted.add("compare_i32");
         wanted.add("compare_i64");
         for (DType s : DType.values()) {
