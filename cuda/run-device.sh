@@ -23,7 +23,8 @@ case "${1:-}" in
           cuda/target/device/usp4j-cuda-tests.jar $M2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar
           $M2/info/picocli/picocli/4.7.7/picocli-4.7.7.jar"
     rm -rf .devjre
-    ../shared/tools/device-jre.sh --out .devjre --jars "$JARS" --junit 1.14.1
+    # --desktop: ImageIO, which the pipeline's image grids need (./usp on the GPU machine).
+    ../shared/tools/device-jre.sh --desktop --out .devjre --jars "$JARS" --junit 1.14.1
     ;;
   run)
     OUT=${2:?usage: run OUT}

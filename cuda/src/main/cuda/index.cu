@@ -108,3 +108,111 @@ extern "C" __global__ void NAME(Dims d, const T* a, int ao, Str as, const T* b, 
 }
 COMPARE(compare_i32, int)
 COMPARE(compare_i64, long long)
+
+// ---- sort along one dim (torch.sort(stable=True) order): one block per row, the row's keys in shared memory as
+// 64-bit words (an order-preserving 32-bit key above the element's position), sorted by a bitonic network. Keys are
+// unique through the position, so the network's instability cannot show: the result is the stable sort's. NaN is
+// the largest value, -0.0 equals 0.0; descending flips the key, never the position. F32 and I32 rows of at most
+// 4096 elements (the Java side checks).
+
+__device__ __forceinline__ unsigned int orderedKey(float v) {
+    if (v != v) return 0xffffffffu;          // every NaN above +inf
+    if (v == 0.f) v = 0.f;                   // -0.0 sorts with 0.0
+    unsigned int b = __float_as_uint(v);
+    return (b & 0x80000000u) ? ~b : b | 0x80000000u;
+}
+
+__device__ __forceinline__ unsigned int orderedKey(int v) { return (unsigned int) v ^ 0x80000000u; }
+
+template <typename T>
+__device__ __forceinline__ void sortRow(int n, int inner, int pow2, const T* x, T* values, long long* indices,
+                                        int descending) {
+    extern __shared__ unsigned long long words[];
+    long long row = blockIdx.x;
+    long long o = row / inner, in = row % inner;
+    long long base = o * (long long) n * inner + in;
+    for (int i = threadIdx.x; i < pow2; i += blockDim.x) {
+        unsigned long long w;
+        if (i < n) {
+            unsigned int key = orderedKey(x[base + (long long) i * inner]);
+            if (descending) key = ~key;
+            w = ((unsigned long long) key << 32) | (unsigned int) i;
+        } else {
+            w = 0xffffffffffffffffull;           // padding sorts after every real word
+        }
+        words[i] = w;
+    }
+    __syncthreads();
+    for (int size = 2; size <= pow2; size <<= 1) {
+        for (int stride = size >> 1; stride > 0; stride >>= 1) {
+            for (int i = threadIdx.x; i < pow2; i += blockDim.x) {
+                int j = i ^ stride;
+                if (j > i) {
+                    bool up = (i & size) == 0;
+                    unsigned long long a = words[i], b = words[j];
+                    if ((a > b) == up) { words[i] = b; words[j] = a; }
+                }
+            }
+            __syncthreads();
+        }
+    }
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        int pos = (int) (words[i] & 0xffffffffu);
+        values[base + (long long) i * inner] = x[base + (long long) pos * inner];
+        indices[base + (long long) i * inner] = pos;
+    }
+}
+
+extern "C" __global__ void sort_f32(int n, int inner, int pow2, const float* x, float* values, long long* indices,
+                                    int descending) {
+    sortRow<float>(n, inner, pow2, x, values, indices, descending);
+}
+
+extern "C" __global__ void sort_i32(int n, int inner, int pow2, const int* x, int* values, long long* indices,
+                                    int descending) {
+    sortRow<int>(n, inner, pow2, x, values, indices, descending);
+}
+
+// I64 keys do not fit beside a position in one word: keys and positions sit in two shared arrays (12 bytes an
+// element, rows of at most 2048) and compare as pairs. The MAE's ids_restore = argsort(ids_shuffle) sorts these.
+extern "C" __global__ void sort_i64(int n, int inner, int pow2, const long long* x, long long* values,
+                                    long long* indices, int descending) {
+    extern __shared__ unsigned long long keys[];
+    int* pos = (int*) (keys + pow2);
+    long long row = blockIdx.x;
+    long long o = row / inner, in = row % inner;
+    long long base = o * (long long) n * inner + in;
+    for (int i = threadIdx.x; i < pow2; i += blockDim.x) {
+        if (i < n) {
+            unsigned long long key = (unsigned long long) x[base + (long long) i * inner] ^ 0x8000000000000000ull;
+            keys[i] = descending ? ~key : key;
+            pos[i] = i;
+        } else {
+            keys[i] = 0xffffffffffffffffull;
+            pos[i] = 0x7fffffff;
+        }
+    }
+    __syncthreads();
+    for (int size = 2; size <= pow2; size <<= 1) {
+        for (int stride = size >> 1; stride > 0; stride >>= 1) {
+            for (int i = threadIdx.x; i < pow2; i += blockDim.x) {
+                int j = i ^ stride;
+                if (j > i) {
+                    bool up = (i & size) == 0;
+                    unsigned long long a = keys[i], b = keys[j];
+                    bool greater = a > b || (a == b && pos[i] > pos[j]);
+                    if (greater == up) {
+                        keys[i] = b; keys[j] = a;
+                        int t = pos[i]; pos[i] = pos[j]; pos[j] = t;
+                    }
+                }
+            }
+            __syncthreads();
+        }
+    }
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        int p = pos[i];
+        values[base + (long long) i * inner] = x[base + (long long) p * inner];
+        indices[base + (long long) i * inner] = p;
+    }
+}

@@ -121,3 +121,86 @@ extern "C" __global__ void reduce_cols_final_f32(int n, int splits, const double
         out[o] = (float) (mean ? s / count : s);
     }
 }
+
+// MIN and MAX of integer arrays (index range checks, argsort results), laid out as reduce_f32; op is R_MAX or R_MIN.
+// Exact in any order, so one warp per output as above needs no care for determinism.
+#define REDUCE_MINMAX(NAME, T, LOWEST, HIGHEST) \
+extern "C" __global__ void NAME(Dims kd, Str kx, Dims rd, Str rx, const T* x, int xo, T* out, int op) { \
+    int lane = threadIdx.x & 31; \
+    long long warps = ((long long)gridDim.x * blockDim.x) >> 5; \
+    for (long long o = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5; o < kd.n; o += warps) { \
+        const T* base = x + xo + offsetOf(o, kd, kx); \
+        T acc = op == R_MIN ? HIGHEST : LOWEST; \
+        for (long long j = lane; j < rd.n; j += 32) { \
+            T v = base[offsetOf(j, rd, rx)]; \
+            acc = op == R_MIN ? (v < acc ? v : acc) : (v > acc ? v : acc); \
+        } \
+        for (int s = 16; s > 0; s >>= 1) { \
+            T w = __shfl_xor_sync(0xffffffffu, acc, s); \
+            acc = op == R_MIN ? (w < acc ? w : acc) : (w > acc ? w : acc); \
+        } \
+        if (lane == 0) out[o] = acc; \
+    } \
+}
+REDUCE_MINMAX(reduce_minmax_i32, int, (-2147483647 - 1), 2147483647)
+REDUCE_MINMAX(reduce_minmax_i64, long long, (-9223372036854775807LL - 1), 9223372036854775807LL)
+
+// Running sums and products (cumsum, cumprod) of a contiguous [outer, n, inner] array along n: one thread per
+// (outer, inner) position scans sequentially, floats accumulating in double and rounding each prefix once, as the
+// CPU kernel does, so the results are the CPU's bit for bit.
+extern "C" __global__ void cumulative_f32(int outer, int n, int inner, const float* x, float* out, int product) {
+    GRID_STRIDE(u, (long long) outer * inner) {
+        long long a = u / inner, b = u % inner;
+        long long base = a * n * inner + b;
+        double acc = product ? 1.0 : 0.0;
+        for (int i = 0; i < n; i++) {
+            long long at = base + (long long) i * inner;
+            acc = product ? __dmul_rn(acc, (double) x[at]) : __dadd_rn(acc, (double) x[at]);
+            out[at] = (float) acc;
+        }
+    }
+}
+
+extern "C" __global__ void cumulative_i64(int outer, int n, int inner, const long long* x, long long* out,
+                                          int product) {
+    GRID_STRIDE(u, (long long) outer * inner) {
+        long long a = u / inner, b = u % inner;
+        long long base = a * n * inner + b;
+        unsigned long long acc = product ? 1ull : 0ull;   // two's-complement wrap-around, as Java's long
+        for (int i = 0; i < n; i++) {
+            long long at = base + (long long) i * inner;
+            acc = product ? acc * (unsigned long long) x[at] : acc + (unsigned long long) x[at];
+            out[at] = (long long) acc;
+        }
+    }
+}
+
+// max/min over one dim with the index of the first extreme (torch.max(dim)): one thread per output scans the dim
+// in order; only a strictly better value replaces the current one, NaN beats every number and nothing beats NaN.
+// kd/kx: kept dims and x's strides; n, step: the reduced dim's extent and stride. values/indices contiguous.
+__device__ __forceinline__ bool better(int max, float v, float best) {
+    if (best != best) return false;
+    if (v != v) return true;
+    return max ? v > best : v < best;
+}
+__device__ __forceinline__ bool better(int max, long long v, long long best) { return max ? v > best : v < best; }
+__device__ __forceinline__ bool better(int max, int v, int best) { return max ? v > best : v < best; }
+
+#define ARG_REDUCE(NAME, T) \
+extern "C" __global__ void NAME(Dims kd, Str kx, int n, int step, const T* x, int xo, T* values, \
+                                long long* indices, int max) { \
+    GRID_STRIDE(o, kd.n) { \
+        const T* base = x + xo + offsetOf(o, kd, kx); \
+        T best = base[0]; \
+        int at = 0; \
+        for (int i = 1; i < n; i++) { \
+            T v = base[(long long) i * step]; \
+            if (better(max, v, best)) { best = v; at = i; } \
+        } \
+        values[o] = best; \
+        indices[o] = at; \
+    } \
+}
+ARG_REDUCE(arg_reduce_f32, float)
+ARG_REDUCE(arg_reduce_i32, int)
+ARG_REDUCE(arg_reduce_i64, long long)

@@ -29,8 +29,11 @@ public final class CudaBench {
         boolean gemm = false;
         boolean attention = false;
         boolean ops = false;
+        boolean transfers = false;
         for (String a : args) {
-            if (a.equals("ops")) {
+            if (a.equals("transfers")) {
+                transfers = true;
+            } else if (a.equals("ops")) {
                 ops = true;
             } else if (a.equals("gemm")) {
                 gemm = true;
@@ -41,10 +44,10 @@ public final class CudaBench {
             } else if (a.startsWith("warmup=")) {
                 warmup = Integer.parseInt(a.substring(7));
             } else {
-                throw new IllegalArgumentException("unknown argument " + a + " (gemm, attention, iters=, warmup=)");
+                throw new IllegalArgumentException("unknown argument " + a + " (gemm, attention, ops, transfers, iters=, warmup=)");
             }
         }
-        if (!gemm && !attention && !ops) {
+        if (!gemm && !attention && !ops && !transfers) {
             gemm = true;
             attention = true;
             ops = true;
@@ -52,6 +55,23 @@ public final class CudaBench {
         Device cuda = Device.cuda(0);
         backend = (CudaBackend) Backends.of(cuda);
         System.out.println("usp4j " + backend.describe());
+        if (transfers) {
+            // A batch of DiT-B/2 latents' size and a 256 MiB array, each way, through the pinned buffers and not.
+            for (int n : new int[] {256 * 4 * 32 * 32, 64 << 20}) {
+                NDArray host = NDArray.randn(new Generator(3), n);
+                NDArray dev = host.to(cuda);
+                for (boolean pinned : new boolean[] {true, false}) {
+                    backend.usePinnedStaging(pinned);
+                    double up = time(() -> host.to(cuda).recycleStorage());
+                    double down = time(() -> dev.to(Device.CPU));
+                    double mb = 4.0 * n / 1e6;
+                    System.out.printf(Locale.ROOT, "usp4j transfer %s %.1f MB: host to device %.3f ms (%.1f GB/s),"
+                            + " device to host %.3f ms (%.1f GB/s)%n", pinned ? "pinned" : "direct", mb, up,
+                            mb / up, down, mb / down);
+                }
+                backend.usePinnedStaging(true);
+            }
+        }
         if (gemm) {
             int[][] shapes = {{4096, 4096, 4096}, {65536, 768, 2304}, {65536, 768, 768}, {65536, 768, 3072},
                 {65536, 3072, 768}};

@@ -138,7 +138,7 @@ public final class ImageGrid {
                 raster.setPixels(x0, y0 + y, w, 1, row);
             }
         }
-        if (captions != null) {
+        if (captions != null && FontSupport.availableFor("image grid captions")) {
             drawCaptions(grid, captions, cols, w, h, cellW, cellH);
         }
         return grid;

@@ -12,6 +12,7 @@ import dev.usp4j.nn.vit.MaeOutput;
 import dev.usp4j.nn.vit.MaskedAutoencoderViT;
 import dev.usp4j.nn.vit.VisionTransformer;
 import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Json;
 import dev.usp4j.tensor.io.Safetensors;
@@ -32,6 +33,10 @@ import java.util.Set;
  * forward's names: DiT/SiT {@code x, t, y → out}; MAE {@code x[, noise] → loss, pred, mask}; VAE
  * {@code x[, eps] → mean, logvar, recon[, sample]}; ViT {@code x → logits}. Every error is one sentence naming the
  * file, tensor, shape or key at fault.
+ *
+ * <p>The pass runs where the model's weights are: {@link #run(String, Path, Path, Path, Path, Device)} loads them
+ * on the host and moves the model to the device asked for, inputs are moved to it, and outputs come back to the host
+ * to be written.
  */
 public final class Forward {
     private Forward() {
@@ -70,8 +75,20 @@ public final class Forward {
         return m;
     }
 
-    /** Runs {@code model} on {@code inputs} and returns its named outputs. */
+    /**
+     * Runs {@code model} on {@code inputs} (on any device: they are moved to the model's) and returns its named
+     * outputs on the host.
+     */
     public static Map<String, NDArray> run(Module model, Map<String, NDArray> inputs) {
+        Device device = Models.deviceOf(model);
+        Map<String, NDArray> onDevice = new LinkedHashMap<>();
+        inputs.forEach((k, v) -> onDevice.put(k, v.to(device)));
+        Map<String, NDArray> out = run(model, onDevice, device);
+        out.replaceAll((k, v) -> v.to(Device.CPU));
+        return out;
+    }
+
+    private static Map<String, NDArray> run(Module model, Map<String, NDArray> inputs, Device device) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         try (GradMode.Scope s = GradMode.noGrad()) {
             switch (model) {
@@ -84,7 +101,7 @@ public final class Forward {
                     expect(inputs, Set.of("x"), Set.of("noise"));
                     NDArray x = inputs.get("x");
                     NDArray noise = inputs.containsKey("noise") ? inputs.get("noise")
-                            : NDArray.rand(new dev.usp4j.tensor.random.Generator(0), x.size(0),
+                            : NDArray.rand(new dev.usp4j.tensor.random.Generator(0), device, x.size(0),
                             mae.config().numPatches());
                     MaeOutput o = mae.forward(Tensor.of(x), mae.config().maskRatio(), noise);
                     out.put("loss", o.loss().data());
@@ -112,10 +129,17 @@ public final class Forward {
         return out;
     }
 
-    /** Reads, runs and writes: the whole command. Returns the output names. */
+    /** Reads, runs and writes on the host: the whole command. Returns the output names. */
     public static List<String> run(String model, Path config, Path weights, Path inputs, Path outFile)
             throws IOException {
+        return run(model, config, weights, inputs, outFile, Device.CPU);
+    }
+
+    /** As {@link #run(String, Path, Path, Path, Path)}, the forward pass on {@code device}. */
+    public static List<String> run(String model, Path config, Path weights, Path inputs, Path outFile,
+                                   Device device) throws IOException {
         Module m = load(model, config, weights);
+        m.to(device);
         if (!Files.isRegularFile(inputs)) {
             throw new IOException("no inputs file " + inputs);
         }

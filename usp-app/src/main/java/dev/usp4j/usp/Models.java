@@ -9,6 +9,7 @@ import dev.usp4j.nn.Module;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vit.MaeConfig;
 import dev.usp4j.nn.vit.MaeConfigs;
+import dev.usp4j.tensor.Device;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -19,6 +20,14 @@ import java.nio.file.Path;
  */
 public final class Models {
     private Models() {
+    }
+
+    /**
+     * Where {@code model} computes: the device of its first parameter (a module is moved as a whole, so the rest
+     * follow). Inputs are moved there and results brought back from there.
+     */
+    public static Device deviceOf(Module model) {
+        return model.parameters().get(0).data().device();
     }
 
     /** The VAE in {@code dir} (a model folder); anything else there is an error naming it. */

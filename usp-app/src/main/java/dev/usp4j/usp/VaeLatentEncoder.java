@@ -4,6 +4,7 @@ import dev.usp4j.autograd.GradMode;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.data.LatentEncoder;
 import dev.usp4j.nn.vae.AutoencoderKL;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,7 +17,9 @@ import java.util.TreeMap;
 /**
  * An {@link AutoencoderKL} as the data module's {@link LatentEncoder}: posterior moments (clamped log-variance, as the
  * diagonal Gaussian holds them) computed in eval mode without gradients, and an identity made of the configuration
- * and a SHA-256 over every weight, so a latent cache notices a retrained or different VAE.
+ * and a SHA-256 over every weight, so a latent cache notices a retrained or different VAE. The VAE encodes where its
+ * weights are ({@code Module.to}): each batch of images goes there and its moments come back to the host, where the
+ * cache is written. The identity does not name the device, so a cache built on one device serves another.
  */
 public final class VaeLatentEncoder implements LatentEncoder {
     private final AutoencoderKL vae;
@@ -32,8 +35,9 @@ public final class VaeLatentEncoder implements LatentEncoder {
     public NDArray encodeMoments(NDArray images) {
         vae.eval();
         try (GradMode.Scope s = GradMode.noGrad()) {
-            var posterior = vae.encode(Tensor.of(images));
-            return NDArray.cat(java.util.List.of(posterior.mean().data(), posterior.logvar().data()), 1);
+            var posterior = vae.encode(Tensor.of(images.to(Models.deviceOf(vae))));
+            return NDArray.cat(java.util.List.of(posterior.mean().data(), posterior.logvar().data()), 1)
+                    .to(Device.CPU);
         }
     }
 

@@ -36,8 +36,8 @@ import jcuda.Pointer;
 /**
  * The CUDA backend: every {@link Backend} op of arrays on {@code cuda:N}, computed by the PTX kernels of
  * {@code src/main/cuda} and by cuBLAS, with the CPU backend's semantics (the CPU is the reference it is tested
- * against). Ops without a CUDA kernel yet (sorting, pooling, padding, cumulative sums, arg-reductions, integer
- * arithmetic and reductions, scatter-add into integer arrays) run on the CPU over host copies of their operands
+ * against). Ops without a CUDA kernel yet (top-k, sorting rows over 4096 (2048 for I64), pooling, padding, integer
+ * arithmetic and sums, cumulative ops of strided or I32 arrays, scatter-add into integer arrays) run on the CPU over host copies of their operands
  * and say so in {@link #hostFallbacks()}: they give the same results, at the cost of a transfer.
  *
  * <p>Matrix products use cuBLAS in the precision {@code -Dusp4j.cuda.matmul=fp32|tf32|bf16} (fp32 by default, the
@@ -59,6 +59,8 @@ public final class CudaBackend implements Backend {
     private final Backend cpu = Backends.cpu();
     private final Map<String, LongAdder> fallbacks = new ConcurrentHashMap<>();
     private final CudaStorage cublasWorkspace;
+    private final PinnedStaging staging;
+    private volatile boolean pinnedStaging = !"false".equals(System.getProperty("usp4j.cuda.pinned"));
     private volatile Precision precision;
     private volatile boolean useCublas;
     private volatile boolean tiledAttention = !"warp".equals(System.getProperty("usp4j.cuda.attention"));
@@ -69,6 +71,7 @@ public final class CudaBackend implements Backend {
         this.device = device;
         this.cuda = Cuda.open(device.index());
         this.allocator = new CudaAllocator(cuda);
+        this.staging = new PinnedStaging(cuda);
         List<String> why = new ArrayList<>();
         this.cublas = Cublas.load(why);
         this.cublasStatus = cublas != null ? "cuBLAS " + cublas.library
@@ -193,13 +196,20 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Whether large transfers go through the pinned buffers (default; {@code -Dusp4j.cuda.pinned=false}: not). */
+    public void usePinnedStaging(boolean on) {
+        pinnedStaging = on;
+    }
+
+    private boolean staged(long bytes) {
+        return pinnedStaging && bytes >= PinnedStaging.MIN_BYTES;
+    }
+
     @Override
     public Storage fromHost(Storage host) {
         CpuStorage h = (CpuStorage) cpu.toHost(host);
         CudaStorage d = newStorage(h.dtype(), h.size());
-        if (h.size() > 0) {
-            cuMemcpyHtoD(d.pointer(), hostPointer(h), d.bytes());
-        }
+        upload(h, d);
         return d;
     }
 
@@ -209,7 +219,9 @@ public final class CudaBackend implements Backend {
         CpuStorage h = CpuStorage.allocate(d.dtype(), d.size());
         if (d.size() > 0) {
             cuda.makeCurrent();
-            if (d.dtype() == DType.BOOL) {
+            if (staged(d.bytes())) {
+                staging.download(d.pointer(), h);
+            } else if (d.dtype() == DType.BOOL) {
                 byte[] b = new byte[d.size()];
                 cuMemcpyDtoH(Pointer.to(b), d.pointer(), d.bytes());
                 boolean[] out = h.bools();
@@ -227,7 +239,11 @@ public final class CudaBackend implements Backend {
     private void upload(CpuStorage h, CudaStorage d) {
         if (d.size() > 0) {
             cuda.makeCurrent();
-            cuMemcpyHtoD(d.pointer(), hostPointer(h), d.bytes());
+            if (staged(d.bytes())) {
+                staging.upload(h, d.pointer(), d.bytes());
+            } else {
+                cuMemcpyHtoD(d.pointer(), hostPointer(h), d.bytes());
+            }
         }
     }
 
@@ -513,6 +529,19 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out) {
+        boolean integerMinMax = (op == ReduceOp.MIN || op == ReduceOp.MAX) && x.dtype() == out.dtype()
+                && (x.dtype() == DType.I32 || x.dtype() == DType.I64);
+        if (integerMinMax) {
+            Strided[] ikr = split(x, reduced);
+            if (ikr != null) {
+                if (ikr[0].n > 0) {
+                    cuda.launch(x.dtype() == DType.I32 ? "reduce_minmax_i32" : "reduce_minmax_i64",
+                            Cuda.blocksFor((long) ikr[0].n * 32, Cuda.BLOCK), Cuda.BLOCK,
+                            reductionArgs(ikr, x, out).i(op.ordinal()));
+                }
+                return;
+            }
+        }
         Strided[] kr = allF32(x, out) && op.ordinal() <= ReduceOp.LOGSUMEXP.ordinal() ? split(x, reduced) : null;
         if (kr == null) {
             HostCall c = new HostCall("reduce " + op);
@@ -583,6 +612,23 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void argReduce(boolean max, NDArray x, int dim, NDArray values, NDArray indices) {
+        DType t = x.dtype();
+        if ((t == DType.F32 || t == DType.I32 || t == DType.I64) && values.dtype() == t
+                && indices.dtype() == DType.I64 && values.isContiguous() && indices.isContiguous()
+                && x.size(dim) > 0) {
+            boolean[] reduced = new boolean[x.rank()];
+            reduced[dim] = true;
+            Strided[] kr = split(x, reduced);
+            if (kr != null) {
+                if (kr[0].n > 0) {
+                    cuda.launch("arg_reduce_" + t.name().toLowerCase(Locale.ROOT), Cuda.blocksFor(kr[0].n,
+                            Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args().struct(kr[0].dims()).struct(kr[0].str(0))
+                            .i(x.size(dim)).i(x.stride(dim)).ptr(base(x)).i(x.offset()).ptr(addr(values))
+                            .ptr(addr(indices)).i(max ? 1 : 0));
+                }
+                return;
+            }
+        }
         HostCall c = new HostCall("argReduce");
         cpu.argReduce(max, c.h(x), dim, c.h(values), c.h(indices));
         c.done();
@@ -590,6 +636,21 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void cumulative(boolean product, NDArray x, int dim, NDArray out) {
+        DType t = x.dtype();
+        if ((t == DType.F32 || t == DType.I64) && out.dtype() == t && x.isContiguous() && out.isContiguous()) {
+            int n = x.size(dim);
+            int outer = 1;
+            for (int i = 0; i < dim; i++) {
+                outer *= x.size(i);
+            }
+            int inner = n == 0 ? 0 : x.numel() / Math.max(1, outer * n);
+            if (x.numel() > 0) {
+                cuda.launch("cumulative_" + t.name().toLowerCase(Locale.ROOT), Cuda.blocksFor((long) outer * inner,
+                        Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args().i(outer).i(n).i(inner).ptr(addr(x)).ptr(addr(out))
+                        .i(product ? 1 : 0));
+            }
+            return;
+        }
         HostCall c = new HostCall("cumulative");
         cpu.cumulative(product, c.h(x), dim, c.h(out));
         c.done();
@@ -1258,8 +1319,32 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Longest row the sort kernel takes: its words (8 bytes each) fill 32 KB of shared memory. */
+    private static final int SORT_MAX = 4096;
+
     @Override
     public void sort(NDArray x, int dim, boolean descending, NDArray values, NDArray indices) {
+        int n = x.size(dim);
+        DType t = x.dtype();
+        int max = t == DType.I64 ? SORT_MAX / 2 : SORT_MAX;  // 12 bytes an element, kept in two arrays
+        if ((t == DType.F32 || t == DType.I32 || t == DType.I64) && values.dtype() == t
+                && indices.dtype() == DType.I64 && n > 0 && n <= max && x.isContiguous()
+                && values.isContiguous() && indices.isContiguous()) {
+            int rows = x.numel() / n;
+            int inner = 1;
+            for (int i = dim + 1; i < x.rank(); i++) {
+                inner *= x.size(i);
+            }
+            int pow2 = Integer.highestOneBit(Math.max(1, n - 1)) << 1;
+            int threads = Math.max(32, Math.min(512, pow2 / 2));
+            if (rows > 0) {
+                String kernel = "sort_" + t.name().toLowerCase(Locale.ROOT);
+                cuda.launch(kernel, rows, 1, 1, threads, 1, pow2 * (t == DType.I64 ? 12 : 8),
+                        new Cuda.Args().i(n).i(inner).i(pow2).ptr(addr(x)).ptr(addr(values)).ptr(addr(indices))
+                                .i(descending ? 1 : 0));
+            }
+            return;
+        }
         HostCall c = new HostCall("sort");
         cpu.sort(c.h(x), dim, descending, c.h(values), c.h(indices));
         c.done();

@@ -96,6 +96,16 @@ class CudaPtxTest {
         wanted.add("attention_fwd_tiled_d64");
         wanted.add("interpolate_f32");
         wanted.add("interpolate_bwd_f32");
+        for (String t : new String[] {"f32", "i32", "i64"}) {
+            wanted.add("arg_reduce_" + t);
+        }
+        wanted.add("cumulative_f32");
+        wanted.add("cumulative_i64");
+        wanted.add("sort_f32");
+        wanted.add("reduce_minmax_i32");
+        wanted.add("reduce_minmax_i64");
+        wanted.add("sort_i32");
+        wanted.add("sort_i64");
         wanted.add("compare_i32");
         wanted.add("compare_i64");
         for (DType s : DType.values()) {

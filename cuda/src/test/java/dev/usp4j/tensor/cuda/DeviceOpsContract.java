@@ -397,6 +397,82 @@ abstract class DeviceOpsContract {
             }
             assertClose("compare " + t + " < broadcast row", ids.lt(ids.narrow(0, 1, 1)),
                     d(ids).lt(d(ids).narrow(0, 1, 1)), 0);
+            NDArray wide = NDArray.randint(gen, -2_000_000_000L, 2_000_000_000L, 5, 70).to(t).to(t);
+            assertClose("min " + t, wide.min(), d(wide).min(), 0);
+            assertClose("max " + t, wide.max(), d(wide).max(), 0);
+            assertClose("max over dim 0 of a transposed view " + t, wide.t().amax(new int[] {0}, false),
+                    d(wide).t().amax(new int[] {0}, false), 0);
+        }
+    }
+
+    @Test
+    void sortsStablyWithTiesNansAndSignedZeros() {
+        NDArray x = randn(70, 3, 37, 5).mul(2).round();  // many ties
+        float[] special = x.toFloatArray();
+        special[5] = Float.NaN;
+        special[40] = -0.0f;
+        special[45] = 0.0f;
+        special[50] = Float.NEGATIVE_INFINITY;
+        special[55] = Float.POSITIVE_INFINITY;
+        special[60] = Float.NaN;
+        x = NDArray.of(special, x.shape());
+        for (boolean desc : new boolean[] {false, true}) {
+            for (int dim : new int[] {1, 2, 0}) {
+                NDArray xs = x;
+                String s = "sort dim " + dim + (desc ? " descending" : "");
+                var c = xs.sort(dim, desc);
+                var g = d(xs).sort(dim, desc);
+                assertClose(s + " values", c.values(), g.values(), 0);
+                assertClose(s + " indices", c.indices(), g.indices(), 0);
+            }
+        }
+        NDArray ints = NDArray.randint(new Generator(71), -5, 5, 4, 300).to(DType.I32);
+        assertClose("argsort I32 (MAE's ids_restore)", ints.argsort(1, false), d(ints).argsort(1, false), 0);
+        NDArray u = NDArray.rand(new Generator(72), 8, 256);
+        NDArray shuffle = u.argsort(1, false);
+        assertClose("argsort of noise (MAE's ids_shuffle)", shuffle, d(u).argsort(1, false), 0);
+        assertClose("argsort of I64 positions (MAE's ids_restore)", shuffle.argsort(1, false),
+                d(shuffle).argsort(1, false), 0);
+        NDArray longs = NDArray.randint(new Generator(74), -4, 4, 3, 2000).mul(1L << 40);
+        assertEquals(DType.I64, longs.dtype());
+        for (boolean desc : new boolean[] {false, true}) {
+            var c = longs.sort(1, desc);
+            var g = d(longs).sort(1, desc);
+            assertClose("sort I64 with ties" + (desc ? " descending" : ""), c.values(), g.values(), 0);
+            assertClose("sort I64 with ties, indices" + (desc ? " descending" : ""), c.indices(), g.indices(), 0);
+        }
+        NDArray longRow = randn(73, 2, 5000);
+        assertClose("sort of a row longer than the kernel takes", longRow.sort(1, true).values(),
+                d(longRow).sort(1, true).values(), 0);
+    }
+
+    @Test
+    void runningSumsAndArgExtremesOfEveryKind() {
+        NDArray x = randn(90, 3, 50, 7);
+        for (int dim = 0; dim < 3; dim++) {
+            final int dd = dim;
+            // Accumulated in double on both sides and rounded once per prefix: equal bit for bit.
+            same("cumsum dim " + dim, 0, v -> v.cumsum(dd), x);
+            same("cumprod dim " + dim, 0, v -> v.cumprod(dd), x.mul(0.3).add(1));
+            NDArray ints = NDArray.randint(new Generator(91 + dim), -1000, 1000, 3, 50, 7);
+            same("cumsum I64 dim " + dim, 0, v -> v.cumsum(dd), ints);
+        }
+        float[] withNans = x.mul(2).round().toFloatArray();  // ties everywhere
+        withNans[10] = Float.NaN;
+        withNans[400] = Float.NaN;
+        withNans[401] = Float.NaN;
+        NDArray nx = NDArray.of(withNans, x.shape());
+        for (boolean max : new boolean[] {true, false}) {
+            for (int dim = 0; dim < 3; dim++) {
+                final int dd = dim;
+                String s = (max ? "argmax" : "argmin") + " dim " + dim;
+                same(s, 0, v -> max ? v.argmax(dd, false) : v.argmin(dd, false), nx);
+                same(s + " of a transposed view", 0, v -> max ? v.transpose(0, 2).argmax(dd, true)
+                        : v.transpose(0, 2).argmin(dd, true), nx);
+                NDArray ints = NDArray.randint(new Generator(95 + dim), -3, 3, 3, 50, 7);
+                same(s + " I64", 0, v -> max ? v.argmax(dd, false) : v.argmin(dd, false), ints);
+                same(s + " I32", 0, v -> max ? v.argmax(dd, false) : v.argmin(dd, false), ints.to(DType.I32));
+            }
         }
     }
 

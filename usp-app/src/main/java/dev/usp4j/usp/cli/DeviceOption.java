@@ -4,8 +4,8 @@ import dev.usp4j.tensor.Backends;
 import dev.usp4j.tensor.Device;
 
 /**
- * The {@code --device} option of the training commands: parses cpu / cuda / cuda:N and checks, before any work
- * starts, that the device can be used, turning a missing GPU or driver into the CLI's one-line usage error.
+ * The {@code --device} option of every command that computes: parses cpu / cuda / cuda:N and checks, before any
+ * work starts, that the device can be used, turning a missing GPU or driver into the CLI's one-line usage error.
  */
 final class DeviceOption {
     private DeviceOption() {

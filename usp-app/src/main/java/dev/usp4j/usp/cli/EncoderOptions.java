@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The options {@code probe} and {@code finetune} share: which encoder (a USP pretraining checkpoint, or a random one
- * of its size as the baseline), the latent caches to train and evaluate on, and the number of classes.
+ * of its size as the baseline), the latent caches to train and evaluate on, the number of classes, and the device.
  */
 public final class EncoderOptions {
     @Option(names = "--pretrained", required = true, description = "A pretraining checkpoint (./usp pretrain).")
@@ -23,4 +23,8 @@ public final class EncoderOptions {
 
     @Option(names = "--classes", description = "Number of classes (default: ${DEFAULT-VALUE}).")
     int classes = 10;
+
+    @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the encoder trains and is"
+            + " evaluated.")
+    String device = "cpu";
 }

@@ -1,5 +1,6 @@
 package dev.usp4j.usp.cli;
 
+import dev.usp4j.tensor.Device;
 import dev.usp4j.usp.pipeline.Reproduction;
 import dev.usp4j.usp.pipeline.ReproductionBudget;
 import java.io.IOException;
@@ -49,14 +50,20 @@ public final class ExperimentCommand implements Runnable {
                 + " other than standard) into this folder (e.g. docs).")
         Path publish;
 
+        @Option(names = "--device", description = "cpu (default) or cuda[:N]: where every stage computes. Not part"
+                + " of the stages' settings: a study may be continued on another device.")
+        String device = "cpu";
+
         @Override
         public Integer call() throws IOException {
             ReproductionBudget b = ReproductionBudget.named(budget);
+            Device onDevice = DeviceOption.parse(device);
             PrintWriter w = spec.commandLine().getOut();
             if (b.preset().dataset().equals("fashion-mnist")) {
                 BuiltInDataset.ensureFashionMnist(w);
             }
-            Path report = new Reproduction(out != null ? out : Path.of("runs", "reproduce-" + b.name()), b, w).run();
+            Path report = new Reproduction(out != null ? out : Path.of("runs", "reproduce-" + b.name()), b, w,
+                    onDevice).run();
             if (publish != null) {
                 copy(report, publish.resolve(report.getFileName()));
                 String folder = Reproduction.filesFolder(b);

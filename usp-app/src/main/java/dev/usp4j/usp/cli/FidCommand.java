@@ -5,6 +5,7 @@ import dev.usp4j.data.Image;
 import dev.usp4j.diffusion.model.DiT;
 import dev.usp4j.diffusion.sampling.Samplers;
 import dev.usp4j.nn.vae.AutoencoderKL;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.usp.DatasetSpec;
 import dev.usp4j.usp.eval.FeatureClassifier;
 import dev.usp4j.usp.eval.Fid;
@@ -62,13 +63,19 @@ public final class FidCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
+    @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the model samples, the VAE decodes"
+            + " and the feature classifier runs (and trains, when it must); statistics are gathered on the host.")
+    String device = "cpu";
+
     @Override
     public Integer call() throws IOException {
         if (n < 2) {
             throw new IllegalArgumentException("-n must be at least 2, got " + n);
         }
         PrintWriter w = spec.commandLine().getOut();
+        Device onDevice = DeviceOption.parse(device);
         DiT model = GenerativeCheckpoints.loadEma(checkpoint);
+        model.to(onDevice);
         String s = SampleCommand.samplerFor(model, sampler, checkpoint);
         Dataset train = DatasetSpec.open(dataset, true);
         Dataset test = DatasetSpec.open(dataset, false);
@@ -77,8 +84,9 @@ public final class FidCommand implements Callable<Integer> {
                 new FeatureClassifier.Settings(classifierSteps, d.batchSize(), d.lr(), d.seed()), msg -> {
                     w.println(msg);
                     w.flush();
-                });
+                }, onDevice);
         AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
+        vae.to(onDevice);
         long[] labels = LatentSampling.uniformLabels(n, model.config().numClasses(), seed);
         List<Image> samples = new LatentSampling(model, Samplers.parse(s), cfg, 64).images(labels, seed, vae,
                 vae.scalingFactor(), done -> { });

@@ -2,6 +2,7 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.vit.VitConfig;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.usp.pretrain.LatentTrainer;
 import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
@@ -71,12 +72,13 @@ public final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps, --batch and --classes must be positive");
         }
         PrintWriter w = spec.commandLine().getOut();
+        Device onDevice = DeviceOption.parse(enc.device);
         Path ckpt = out.resolve("finetune.ckpt.safetensors");
         try (LatentCache c = LatentCache.open(enc.cache); LatentCache e = LatentCache.open(enc.evalCache)) {
             FineTune f;
             if (Files.exists(ckpt)) {
                 checkSameSettings(ckpt);
-                f = FineTune.resume(ckpt, c, ckpt);
+                f = FineTune.resume(ckpt, c, ckpt, onDevice);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, f.step());
             } else {
                 if (!Files.isRegularFile(enc.pretrained)) {
@@ -90,7 +92,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                 }
                 FineTuneConfig cfg = config(probe);
                 Files.createDirectories(out);
-                f = new FineTune(cfg, state, c, ckpt);
+                f = new FineTune(cfg, state, c, ckpt, onDevice);
                 w.printf(Locale.ROOT, "fine-tuning %s ViT (dim %d, depth %d) from %s%n",
                         enc.randomInit ? "a random" : "the pretrained", probe.embedDim(), probe.depth(),
                         enc.randomInit ? "scratch" : enc.pretrained);

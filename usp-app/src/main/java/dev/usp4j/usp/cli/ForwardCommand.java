@@ -37,9 +37,13 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "Where outputs go.")
     Path out;
 
+    @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the forward pass runs (outputs are"
+            + " written from the host).")
+    String device = "cpu";
+
     @Override
     public Integer call() throws IOException {
-        List<String> names = Forward.run(model, config, weights, inputs, out);
+        List<String> names = Forward.run(model, config, weights, inputs, out, DeviceOption.parse(device));
         PrintWriter w = spec.commandLine().getOut();
         w.println("wrote " + names + " to " + out);
         w.flush();

@@ -1,5 +1,6 @@
 package dev.usp4j.usp.cli;
 
+import dev.usp4j.tensor.Device;
 import dev.usp4j.usp.pipeline.Pipeline;
 import dev.usp4j.usp.pipeline.Preset;
 import java.io.IOException;
@@ -33,6 +34,10 @@ public final class PipelineCommand implements Callable<Integer> {
     @Option(names = "--out", description = "The run folder (default: runs/<preset name>).")
     Path out;
 
+    @Option(names = "--device", description = "cpu (default) or cuda[:N]: where every stage computes. Not part of"
+            + " the stages' settings: a run may be continued on another device.")
+    String device = "cpu";
+
     /** The preset keys, for the help text. */
     static final class Keys extends ArrayList<String> {
         Keys() {
@@ -43,10 +48,11 @@ public final class PipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Preset p = Preset.named(preset).with(set);
+        Device onDevice = DeviceOption.parse(device);
         if (p.dataset().equals("fashion-mnist")) {
             BuiltInDataset.ensureFashionMnist(spec.commandLine().getOut());
         }
-        new Pipeline(out != null ? out : Path.of("runs", p.name()), p, spec.commandLine().getOut()).run();
+        new Pipeline(out != null ? out : Path.of("runs", p.name()), p, spec.commandLine().getOut(), onDevice).run();
         return 0;
     }
 }

@@ -2,6 +2,7 @@ package dev.usp4j.usp.cli;
 
 import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.vit.VitConfig;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.usp.pretrain.LrPlan;
 import dev.usp4j.usp.pretrain.MaskedLatentTrainer;
@@ -46,12 +47,13 @@ public final class ProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter w = spec.commandLine().getOut();
+        Device onDevice = DeviceOption.parse(enc.device);
         Files.createDirectories(out);
         Path ckpt = out.resolve("probe.ckpt.safetensors");
         try (LatentCache c = LatentCache.open(enc.cache); LatentCache e = LatentCache.open(enc.evalCache)) {
             LinearProbe p;
             if (Files.exists(ckpt)) {
-                p = LinearProbe.resume(ckpt, c, ckpt);
+                p = LinearProbe.resume(ckpt, c, ckpt, onDevice);
                 w.printf(Locale.ROOT, "resuming %s at step %d%n", ckpt, p.step());
             } else {
                 Map<String, NDArray> state = MaskedLatentTrainer.readPretrained(enc.pretrained, false);
@@ -63,7 +65,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 LinearProbeConfig cfg = d.withTrain(d.train().withBatchSize(batch)
                         .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps)).withCheckpointEvery(Math.max(1,
                                 steps / 4)));
-                p = new LinearProbe(cfg, state, c, ckpt);
+                p = new LinearProbe(cfg, state, c, ckpt, onDevice);
             }
             p.train(steps, m -> { });
             w.printf(Locale.ROOT, "linear probe top-1 %.4f on %s (%d steps)%n", p.evaluate(e), enc.evalCache, steps);

@@ -5,6 +5,7 @@ import dev.usp4j.data.ImageGrid;
 import dev.usp4j.diffusion.model.DiT;
 import dev.usp4j.diffusion.sampling.Samplers;
 import dev.usp4j.nn.vae.AutoencoderKL;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.usp.eval.NpzExport;
 import dev.usp4j.usp.gen.GenerativeCheckpoints;
 import dev.usp4j.usp.gen.LatentSampling;
@@ -52,13 +53,20 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--npz", description = "Also write the samples as arr_0 uint8 NHWC (.npz).")
     Path npz;
 
+    @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the model samples and the VAE"
+            + " decodes (images come back to the host).")
+    String device = "cpu";
+
     @Override
     public Integer call() throws IOException {
         if (n <= 0) {
             throw new IllegalArgumentException("-n must be positive, got " + n);
         }
+        Device onDevice = DeviceOption.parse(device);
         DiT model = GenerativeCheckpoints.loadEma(checkpoint);
         AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
+        model.to(onDevice);
+        vae.to(onDevice);
         String spec0 = samplerFor(model, sampler, checkpoint);
         LatentSampling sampling = new LatentSampling(model, Samplers.parse(spec0), cfg, Math.min(n, 64));
         long[] labels = LatentSampling.uniformLabels(n, model.config().numClasses(), seed);

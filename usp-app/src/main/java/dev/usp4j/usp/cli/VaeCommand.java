@@ -134,12 +134,18 @@ public final class VaeCommand {
         @Option(names = "--out", required = true, description = "The cache file (.safetensors).")
         Path out;
 
+        @Option(names = "--device", description = "cpu (default) or cuda[:N]: where the VAE encodes (the cache is"
+                + " written from the host).")
+        String device = "cpu";
+
         @Override
         public Integer call() throws IOException {
             if (!split.equals("train") && !split.equals("test")) {
                 throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
             }
+            Device onDevice = DeviceOption.parse(device);
             AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(vaeDir);
+            vae.to(onDevice);
             Dataset ds = DatasetSpec.open(dataset, split.equals("train"));
             PrintWriter w = spec.commandLine().getOut();
             try (LatentCache c = LatentCache.openOrBuild(out, ds, inputTransform(ds), transformName(ds),

@@ -9,6 +9,7 @@ import dev.usp4j.nn.Linear;
 import dev.usp4j.nn.Module;
 import dev.usp4j.nn.losses.Losses;
 import dev.usp4j.nn.optim.AdamW;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.io.Safetensors;
@@ -31,6 +32,10 @@ import java.util.function.Consumer;
  * (usp-spec §7.3), so generated Fashion-MNIST-style samples are compared in the feature space of this classifier,
  * trained once per dataset and kept in a safetensors file keyed by the dataset's fingerprint and the training
  * settings; {@link #loadOrTrain} retrains only when either differs.
+ *
+ * <p>The network computes where its weights are ({@code Module.to}, or the device given to {@link #train} and
+ * {@link #loadOrTrain}): inputs are built on the host and moved there a batch at a time, and features and
+ * predictions come back to the host, where the FID's statistics are gathered in double.
  */
 public final class FeatureClassifier extends Module {
     /** The format tag in the saved file's metadata. */
@@ -161,7 +166,10 @@ public final class FeatureClassifier extends Module {
 
     // ---- inference ------------------------------------------------------------------------------------------------
 
-    /** Features [N, 128] of network inputs [N, 1, 32, 32], in eval mode, without gradients, in batches of 256. */
+    /**
+     * Features [N, 128] on the host of network inputs [N, 1, 32, 32], in eval mode, without gradients, in batches of
+     * 256 on the network's device.
+     */
     public NDArray features(NDArray input) {
         return inBatches(input, true);
     }
@@ -187,11 +195,12 @@ public final class FeatureClassifier extends Module {
 
     private NDArray inBatches(NDArray input, boolean features) {
         eval();
+        Device device = dev.usp4j.usp.Models.deviceOf(this);
         List<NDArray> parts = new ArrayList<>();
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int start = 0; start < input.size(0); start += 256) {
-                Tensor x = Tensor.of(input.narrow(0, start, Math.min(256, input.size(0) - start)));
-                parts.add((features ? features(x) : forward(x)).data());
+                Tensor x = Tensor.of(input.narrow(0, start, Math.min(256, input.size(0) - start)).to(device));
+                parts.add((features ? features(x) : forward(x)).data().to(Device.CPU));
             }
         }
         if (parts.isEmpty()) {
@@ -207,6 +216,14 @@ public final class FeatureClassifier extends Module {
      * the running loss now and then.
      */
     public static FeatureClassifier train(Dataset train, Settings settings, Consumer<String> log) {
+        return train(train, settings, log, Device.CPU);
+    }
+
+    /**
+     * As {@link #train(Dataset, Settings, Consumer)}, training on {@code device}: the same draws (batches come from
+     * the host generator), each batch moved there; the network stays there.
+     */
+    public static FeatureClassifier train(Dataset train, Settings settings, Consumer<String> log, Device device) {
         int n = train.size();
         if (n == 0 || train.classes().size() < 2) {
             throw new IllegalArgumentException("FeatureClassifier.train: " + train.name() + " has " + n
@@ -214,6 +231,7 @@ public final class FeatureClassifier extends Module {
         }
         Generator gen = new Generator(settings.seed());
         FeatureClassifier net = new FeatureClassifier(train.classes().size(), gen);
+        net.to(device);  // before the optimiser, whose state follows the parameters' device
         AdamW opt = new AdamW(net.parameters(), settings.lr(), 0.0);
         net.train();
         double running = 0;
@@ -229,8 +247,8 @@ public final class FeatureClassifier extends Module {
             double value;
             // The step's activations, temporaries and gradients go back to the pool at its end (StepArena).
             try (StepArena scope = StepArena.open()) {
-                Tensor loss = Losses.crossEntropy(net.forward(Tensor.of(input(images))),
-                        NDArray.of(labels, idx.length));
+                Tensor loss = Losses.crossEntropy(net.forward(Tensor.of(input(images).to(device))),
+                        NDArray.of(labels, idx.length).to(device));
                 opt.zeroGrad();
                 loss.backward();
                 opt.step();
@@ -252,6 +270,16 @@ public final class FeatureClassifier extends Module {
      */
     public static FeatureClassifier loadOrTrain(Path file, Dataset train, Settings settings, Consumer<String> log)
             throws IOException {
+        return loadOrTrain(file, train, settings, log, Device.CPU);
+    }
+
+    /**
+     * As {@link #loadOrTrain(Path, Dataset, Settings, Consumer)}, with the network on {@code device} (trained there
+     * when it must be trained). The file does not record the device: a classifier trained on one device is reused on
+     * another, which keeps FIDs of one run folder comparable.
+     */
+    public static FeatureClassifier loadOrTrain(Path file, Dataset train, Settings settings, Consumer<String> log,
+                                                Device device) throws IOException {
         Map<String, String> want = metadata(train, settings);
         if (Files.exists(file)) {
             String why;
@@ -261,6 +289,7 @@ public final class FeatureClassifier extends Module {
                 if (why == null) {
                     FeatureClassifier net = new FeatureClassifier(train.classes().size(), new Generator(0));
                     net.loadStateDict(f.all(), true);
+                    net.to(device);
                     net.eval();
                     log.accept("feature classifier " + file + ": reusing (" + train.name() + ")");
                     return net;
@@ -270,7 +299,7 @@ public final class FeatureClassifier extends Module {
             }
             log.accept("feature classifier " + file + ": retraining, " + why);
         }
-        FeatureClassifier net = train(train, settings, log);
+        FeatureClassifier net = train(train, settings, log, device);
         Safetensors.save(file, net.stateDict(), want);
         return net;
     }

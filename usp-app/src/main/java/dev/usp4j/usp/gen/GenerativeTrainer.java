@@ -273,9 +273,13 @@ public final class GenerativeTrainer {
         return cache;
     }
 
-    /** A new network of the same kind holding the EMA weights, in eval mode: what sampling uses. */
+    /**
+     * A new network of the same kind holding the EMA weights, in eval mode, on the trainer's device: what sampling
+     * uses (so samples are drawn where the model trained).
+     */
     public DiT emaModel() {
         DiT copy = kind.build(model.config(), new Generator(0));
+        copy.to(device());  // first, so the EMA's weights are copied device to device rather than through the host
         ema.copyTo(copy);
         copy.eval();
         return copy;

@@ -10,8 +10,10 @@ import dev.usp4j.diffusion.sampling.ModelFns;
 import dev.usp4j.diffusion.sampling.Sampler;
 import dev.usp4j.diffusion.sampling.StepListener;
 import dev.usp4j.nn.vae.AutoencoderKL;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
+import dev.usp4j.usp.Models;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -24,6 +26,11 @@ import java.util.function.IntConsumer;
  * {@link AutoencoderKL} as decode(z / scale) and turned into 8-bit images by {@link FloatImages#fromSymmetric}.
  * Batch b draws all its noise from a generator seeded from (seed, b), so a seed reproduces the samples exactly for a
  * given batch size.
+ *
+ * <p>Sampling runs where the model's weights are and decoding where the VAE's are (each moved with
+ * {@code Module.to} beforehand, as in PyTorch): labels and noise are made on the model's device (the same Philox
+ * numbers as on the CPU), every sampler step stays there, and only finished latents and decoded images come back to
+ * the host, once per batch.
  */
 public final class LatentSampling {
     private final DiT model;
@@ -60,13 +67,16 @@ public final class LatentSampling {
         return n == 0 ? new long[0] : NDArray.randint(new Generator(seed), 0, classes, n).toLongArray();
     }
 
-    /** Latents [n, C, H, W] for the given labels; {@code progress} hears the number of latents done after each batch. */
+    /**
+     * Latents [n, C, H, W] on the host for the given labels; {@code progress} hears the number of latents done after
+     * each batch.
+     */
     public NDArray latents(long[] labels, long seed, IntConsumer progress) {
         DiTConfig c = model.config();
         checkLabels(labels);
         List<NDArray> parts = new ArrayList<>();
         for (int start = 0, b = 0; start < labels.length; start += batchSize, b++) {
-            parts.add(batch(labels, start, b, seed));
+            parts.add(batch(labels, start, b, seed).to(Device.CPU));
             if (progress != null) {
                 progress.accept(Math.min(start + batchSize, labels.length));
             }
@@ -91,25 +101,30 @@ public final class LatentSampling {
     private NDArray batch(long[] labels, int start, int b, long seed) {
         DiTConfig c = model.config();
         int n = Math.min(batchSize, labels.length - start);
-        NDArray y = NDArray.of(java.util.Arrays.copyOfRange(labels, start, start + n), n);
+        Device device = Models.deviceOf(model);
+        NDArray y = NDArray.of(java.util.Arrays.copyOfRange(labels, start, start + n), n).to(device);
         Generator gen = new Generator(GenerativeCheckpoints.mix(seed, 4, b));
-        NDArray noise = NDArray.randn(gen, n, c.inChannels(), c.inputSize(), c.inputSize());
+        NDArray noise = NDArray.randn(gen, device, n, c.inChannels(), c.inputSize(), c.inputSize());
         return sampler.sample(ModelFns.guided(model, y, cfgScale), noise, gen, StepListener.NONE);
     }
 
-    /** Images [N, C, H, W] in about [−1, 1] from scaled latents: vae.decode(z / scale), without gradients. */
+    /**
+     * Images [N, C, H, W] in about [−1, 1] on the host from scaled latents (on any device): vae.decode(z / scale),
+     * without gradients, on the VAE's device.
+     */
     public static NDArray decode(AutoencoderKL vae, NDArray latents, double scale, int batchSize) {
         if (!(scale > 0) || batchSize <= 0) {
             throw new IllegalArgumentException("LatentSampling.decode: scale and batch size must be positive, got "
                     + scale + " and " + batchSize);
         }
         vae.eval();
+        Device device = Models.deviceOf(vae);
         List<NDArray> out = new ArrayList<>();
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int start = 0; start < latents.size(0); start += batchSize) {
                 int n = Math.min(batchSize, latents.size(0) - start);
-                Tensor z = Tensor.of(latents.narrow(0, start, n).div(scale));
-                out.add(vae.decode(z).data());
+                Tensor z = Tensor.of(latents.narrow(0, start, n).to(device).div(scale));
+                out.add(vae.decode(z).data().to(Device.CPU));
             }
         }
         return out.size() == 1 ? out.get(0) : NDArray.cat(out, 0);

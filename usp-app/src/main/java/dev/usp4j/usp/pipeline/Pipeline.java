@@ -16,6 +16,7 @@ import dev.usp4j.diffusion.sampling.Samplers;
 import dev.usp4j.nn.vae.AutoencoderKL;
 import dev.usp4j.nn.vae.VaeConfigs;
 import dev.usp4j.nn.vit.MaeConfig;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.io.Json;
 import dev.usp4j.data.LatentEncoder;
@@ -65,6 +66,11 @@ import java.util.regex.Pattern;
  * from {@code metrics.jsonl}. Each stage is skipped when its inputs' hash matches what the ledger recorded, and every
  * trainer resumes from its own checkpoint, so re-running after an interruption continues where it stopped. Every
  * logged number also goes to {@code metrics.jsonl}; every long loop shows a {@link Progress} bar.
+ *
+ * <p>Every stage computes on the pipeline's device (the CPU unless one is given): each trainer, sampler, encoder and
+ * the FID's classifier puts its model there, and what is written (checkpoints, caches, images, metrics) comes from
+ * the host. The device is not among a stage's inputs: a run may be continued on another device, and stages done on
+ * one count as done on the other (their numbers differ only by float rounding).
  */
 public final class Pipeline {
     private static final List<String> GENERATIVE = Plots.GENERATIVE;
@@ -73,6 +79,7 @@ public final class Pipeline {
 
     private final Path run;
     private final Preset preset;
+    private final Device device;
     private final PrintWriter out;
     private final StageLedger ledger;
     private final MetricsLog metrics;
@@ -84,9 +91,15 @@ public final class Pipeline {
      * stay as they are), one of the same preset with other settings is continued (see {@link StageLedger}).
      */
     public Pipeline(Path runDir, Preset preset, PrintWriter out) throws IOException {
+        this(runDir, preset, out, Device.CPU);
+    }
+
+    /** As {@link #Pipeline(Path, Preset, PrintWriter)}, every stage computing on {@code device}. */
+    public Pipeline(Path runDir, Preset preset, PrintWriter out, Device device) throws IOException {
         checkRunFolder(runDir, preset);
         this.run = Files.createDirectories(runDir);
         this.preset = preset;
+        this.device = device;
         this.out = out;
         this.ledger = new StageLedger(run);
         this.metrics = new MetricsLog(run);
@@ -229,6 +242,7 @@ public final class Pipeline {
 
     private Map<String, Object> vae(Dataset train) throws IOException {
         AutoencoderKL vae = new AutoencoderKL(VaeConfigs.named(preset.vae()));
+        vae.to(device);
         Path dir = Files.createDirectories(run.resolve("vae"));
         try (DataLoader loader = DataLoader.builder(train).batchSize(preset.vaeBatch()).shuffle(0).dropLast(true)
                 .workers(2).transform(input(train)).build()) {
@@ -250,8 +264,11 @@ public final class Pipeline {
         }
     }
 
+    /** The run's VAE, on the pipeline's device. */
     private AutoencoderKL loadVae() throws IOException {
-        return dev.usp4j.usp.Models.loadVae(run.resolve("vae").resolve("model"));
+        AutoencoderKL vae = dev.usp4j.usp.Models.loadVae(run.resolve("vae").resolve("model"));
+        vae.to(device);
+        return vae;
     }
 
     private Map<String, Object> latents(Dataset train, Dataset test) throws IOException {
@@ -306,7 +323,7 @@ public final class Pipeline {
         try (LatentCache c = LatentCache.open(cacheFile(pixels, true))) {
             MaskedLatentTrainer t;
             if (Files.exists(ckpt)) {
-                t = MaskedLatentTrainer.resume(ckpt, c, ckpt);
+                t = MaskedLatentTrainer.resume(ckpt, c, ckpt, device);
                 say("  " + stage + ": resuming at step " + t.step());
             } else {
                 MaeConfig mae = pixels ? pixelMae(c.latentShape()) : Models.mae(preset.mae(), c.latentShape());
@@ -316,7 +333,7 @@ public final class Pipeline {
                 PretrainConfig d = PretrainConfig.defaults(mae);
                 t = new MaskedLatentTrainer(d.withTrain(d.train().withBatchSize(preset.pretrainBatch())
                         .withPlan(LrPlan.steps(Math.max(1, steps / 20), steps))
-                        .withCheckpointEvery(Math.max(1, steps / 4))), c, ckpt);
+                        .withCheckpointEvery(Math.max(1, steps / 4))), c, ckpt, device);
             }
             dev.usp4j.usp.pretrain.TrainMetrics last;
             try (Progress bar = Progress.of("  " + stage, steps, t.step(), "it", out)) {
@@ -334,7 +351,8 @@ public final class Pipeline {
         FeatureClassifier net;
         try (ProgressLog log = new ProgressLog("  classifier", "it", CLASSIFIER_STEP, out, this::say)) {
             net = FeatureClassifier.loadOrTrain(run.resolve("classifier.safetensors"), train,
-                    new FeatureClassifier.Settings(preset.classifierSteps(), d.batchSize(), d.lr(), d.seed()), log);
+                    new FeatureClassifier.Settings(preset.classifierSteps(), d.batchSize(), d.lr(), d.seed()), log,
+                    device);
         }
         List<Image> images = new ArrayList<>();
         long[] labels = new long[Math.min(1000, test.size())];
@@ -364,7 +382,7 @@ public final class Pipeline {
         FeatureClassifier net = FeatureClassifier.loadOrTrain(run.resolve("classifier.safetensors"), train,
                 new FeatureClassifier.Settings(preset.classifierSteps(), FeatureClassifier.Settings.defaults()
                         .batchSize(), FeatureClassifier.Settings.defaults().lr(),
-                        FeatureClassifier.Settings.defaults().seed()), this::say);
+                        FeatureClassifier.Settings.defaults().seed()), this::say, device);
         Fid fid = new Fid(net);
         List<Image> real = new ArrayList<>();
         for (int i = 0; i < Math.min(preset.fidSamples(), test.size()); i++) {
@@ -378,7 +396,7 @@ public final class Pipeline {
         try (LatentCache c = LatentCache.open(cacheFile(true))) {
             GenerativeTrainer t;
             if (Files.exists(ckpt)) {
-                t = GenerativeTrainer.resume(ckpt, c);
+                t = GenerativeTrainer.resume(ckpt, c, ckpt, device);
                 say("  " + name + ": resuming at step " + t.step());
             } else {
                 DiT model = build(c, sit, usp, train.classes().size());
@@ -391,6 +409,7 @@ public final class Pipeline {
                         .withLr(preset.genLr())
                         .withEmaDecay(preset.emaDecay()).withLogEvery((int) Math.max(1, preset.genSteps() / 100))
                         .withCheckpointEvery((int) Math.max(1, preset.genSteps() / 4));
+                model.to(device);  // after the transfer (on the host), before the trainer builds its optimiser
                 t = GenerativeTrainer.start(model, c, seed == null ? cfg : cfg.withSeed(seed), ckpt);
             }
             String samplerSpec = sit ? preset.sitSampler() : preset.ditSampler();
@@ -469,13 +488,13 @@ public final class Pipeline {
             long steps = preset.probeSteps();
             LinearProbe p;
             if (Files.exists(ckpt)) {
-                p = LinearProbe.resume(ckpt, c, ckpt);
+                p = LinearProbe.resume(ckpt, c, ckpt, device);
             } else {
                 LinearProbeConfig d = LinearProbeConfig.defaults(LinearProbe.vitForPretrained(pre, c, classes));
                 p = new LinearProbe(d.withTrain(d.train().withBatchSize(preset.probeBatch())
                         .withPlan(LrPlan.steps(Math.max(1, steps / 10), steps))
                         .withCheckpointEvery(Math.max(1, steps / 2))),
-                        random ? null : MaskedLatentTrainer.readPretrained(pre, false), c, ckpt);
+                        random ? null : MaskedLatentTrainer.readPretrained(pre, false), c, ckpt, device);
             }
             return trainAndScore(p, steps, "linear probe (" + encoderName(pretrainStage, random) + ")",
                     () -> p.evaluate(e));
@@ -494,11 +513,12 @@ public final class Pipeline {
              LatentCache e = LatentCache.open(cacheFile(pixels, false))) {
             FineTune f;
             if (Files.exists(ckpt)) {
-                f = FineTune.resume(ckpt, c, ckpt);
+                f = FineTune.resume(ckpt, c, ckpt, device);
             } else {
                 FineTuneConfig cfg = FineTuneConfig.forClassifier(LinearProbe.vitForPretrained(pre, c, classes),
                         preset.probeBatch(), 1e-3, steps, 0.75, 0.1, 0.1);
-                f = new FineTune(cfg, random ? null : MaskedLatentTrainer.readPretrained(pre, false), c, ckpt);
+                f = new FineTune(cfg, random ? null : MaskedLatentTrainer.readPretrained(pre, false), c, ckpt,
+                        device);
             }
             return trainAndScore(f, steps, "fine-tune (" + encoderName(pretrainStage, random) + ")",
                     () -> f.evaluate(e));
@@ -511,7 +531,7 @@ public final class Pipeline {
              LatentCache e = LatentCache.open(cacheFile(true, false))) {
             // blr 1e-3 at the MAE rule's reference batch 256: lr 1e-3·batch/256
             LogisticRegression lr = new LogisticRegression(new TrainSettings(preset.probeBatch(), 1e-3, 0, 1e-4,
-                    LrPlan.steps(Math.max(1, steps / 10), steps), 0, 0), classes, c, null);
+                    LrPlan.steps(Math.max(1, steps / 10), steps), 0, 0), classes, c, null, device);
             return trainAndScore(lr, steps, "logistic regression on raw pixels", () -> lr.evaluate(e));
         }
     }

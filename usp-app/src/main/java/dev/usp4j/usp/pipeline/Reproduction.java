@@ -1,6 +1,7 @@
 package dev.usp4j.usp.pipeline;
 
 import dev.usp4j.data.Dataset;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.usp.DatasetSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,7 +18,8 @@ import java.util.Map;
  * ratios, shorter runs, a pixel-space MAE of the same size and token count), probes and fine-tunes the encoders
  * against a random one and the pixel MAE, fits a logistic regression on raw pixels, and writes
  * {@code REPRODUCTION.md} with its plots and a compact copy of the metrics ({@link ReproductionReport}). Every stage
- * is a ledger entry and every trainer checkpoints, so re-running the command continues an interrupted study.
+ * is a ledger entry and every trainer checkpoints, so re-running the command continues an interrupted study. The
+ * stages compute on the pipeline's device ({@link Pipeline}).
  */
 public final class Reproduction {
     private final ReproductionBudget budget;
@@ -25,8 +27,13 @@ public final class Reproduction {
     private final PrintWriter out;
 
     public Reproduction(Path runDir, ReproductionBudget budget, PrintWriter out) throws IOException {
+        this(runDir, budget, out, Device.CPU);
+    }
+
+    /** As {@link #Reproduction(Path, ReproductionBudget, PrintWriter)}, every stage computing on {@code device}. */
+    public Reproduction(Path runDir, ReproductionBudget budget, PrintWriter out, Device device) throws IOException {
         this.budget = budget;
-        this.pipeline = new Pipeline(runDir, budget.preset(), out);
+        this.pipeline = new Pipeline(runDir, budget.preset(), out, device);
         this.out = out;
     }
 

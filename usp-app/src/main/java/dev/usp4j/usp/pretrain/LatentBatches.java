@@ -1,6 +1,7 @@
 package dev.usp4j.usp.pretrain;
 
 import dev.usp4j.data.LatentCache;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.util.Arrays;
@@ -16,6 +17,11 @@ import java.util.Arrays;
 public final class LatentBatches {
     /** One batch: the dataset indices, which were flipped, latents [B, C, h, w] and int64 labels [B]. */
     public record Batch(int[] indices, boolean[] flipped, NDArray latents, NDArray labels) {
+        /** This batch with its latents and labels on {@code device} (itself when they are already there). */
+        public Batch to(Device device) {
+            return latents.device().equals(device) && labels.device().equals(device) ? this
+                    : new Batch(indices, flipped, latents.to(device), labels.to(device));
+        }
     }
 
     private final LatentCache cache;

@@ -7,11 +7,13 @@ import dev.usp4j.nn.io.TrainingCheckpoint;
 import dev.usp4j.nn.optim.Optimizer;
 import dev.usp4j.nn.optim.ParamGroup;
 import dev.usp4j.nn.optim.WarmupCosine;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.StepArena;
 import dev.usp4j.tensor.io.Json;
 import dev.usp4j.tensor.io.Safetensors;
 import dev.usp4j.tensor.io.SafetensorsFile;
+import dev.usp4j.usp.Models;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +38,9 @@ import java.util.TreeSet;
  * file was given. Batches depend only on (seed, step) ({@link LatentBatches}) and everything random besides is in
  * the checkpoint, so N steps in one go equal N/2 steps, a save, a {@link #resume} in a fresh trainer and N/2 more,
  * bit for bit.
+ *
+ * <p>Training runs where the model's weights are (subclasses move the model before building their optimiser, whose
+ * state follows the parameters): each step's batch is drawn on the host and moved to that device whole, once.
  */
 public abstract class LatentTrainer {
     private static final String DATA_KEY = "data";
@@ -113,6 +118,11 @@ public abstract class LatentTrainer {
         return out;
     }
 
+    /** Where the model trains (and so where batches are moved): the device of its parameters. */
+    public final Device device() {
+        return Models.deviceOf(model());
+    }
+
     public final String kind() {
         return kind;
     }
@@ -164,7 +174,7 @@ public abstract class LatentTrainer {
             double value;
             // The step's activations, temporaries and gradients go back to the pool at its end (StepArena).
             try (StepArena scope = StepArena.open()) {
-                Tensor loss = loss(batches.batch(step));
+                Tensor loss = loss(batches.batch(step).to(device()));
                 value = loss.item();
                 if (!Double.isFinite(value)) {
                     throw new IllegalStateException(kind + ": loss is " + value + " at step " + step

@@ -131,8 +131,7 @@ public final class MaskedLatentTrainer extends LatentTrainer {
     @Override
     protected Tensor loss(LatentBatches.Batch batch) {
         model.train();
-        NDArray x = batch.latents().to(model.parameters().get(0).data().device());
-        return model.forward(Tensor.of(x), config.model().maskRatio(), masking).loss();
+        return model.forward(Tensor.of(batch.latents()), config.model().maskRatio(), masking).loss();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.usp4j.usp.report;
 
+import dev.usp4j.data.FontSupport;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -103,6 +104,19 @@ public final class LineChart {
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, width, height);
+            if (!FontSupport.availableFor("chart labels")) {
+                // Lines and axes only: a chart without labels beats a run that fails at its report.
+                Plot p = new Plot(78, 40, width - 78 - 24, height - 40 - 62);
+                g.setColor(INK);
+                g.drawRect(p.x, p.y, p.w, p.h);
+                if (hasData()) {
+                    axes(g, p, false);
+                    for (int i = 0; i < series.size(); i++) {
+                        line(g, p, series.get(i), colour(i));
+                    }
+                }
+                return img;
+            }
             Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
             g.setFont(base.deriveFont(Font.BOLD, 15f));
             g.setColor(INK);
@@ -127,7 +141,7 @@ public final class LineChart {
                 centre(g, "no data", p.x + p.w / 2, p.y + p.h / 2);
                 return img;
             }
-            axes(g, p);
+            axes(g, p, true);
             for (int i = 0; i < series.size(); i++) {
                 line(g, p, series.get(i), colour(i));
             }
@@ -169,7 +183,8 @@ public final class LineChart {
         return logY ? Math.log10(v) : v;
     }
 
-    private void axes(Graphics2D g, Plot p) {
+    /** Grid, ticks and frame; tick labels only when {@code labels} (fonts available). */
+    private void axes(Graphics2D g, Plot p, boolean labels) {
         double xMin = Double.POSITIVE_INFINITY;
         double xMax = Double.NEGATIVE_INFINITY;
         double yMin = Double.POSITIVE_INFINITY;
@@ -190,14 +205,16 @@ public final class LineChart {
         p.x1 = xt[xt.length - 1];
         p.y0 = yv(yt[0]);
         p.y1 = yv(yt[yt.length - 1]);
-        FontMetrics fm = g.getFontMetrics();
+        FontMetrics fm = labels ? g.getFontMetrics() : null;
         for (double t : xt) {
             int px = (int) Math.round(p.px(t));
             g.setColor(GRID);
             g.drawLine(px, p.y, px, p.y + p.h);
             g.setColor(INK);
             g.drawLine(px, p.y + p.h, px, p.y + p.h + 4);
-            centre(g, Ticks.label(t), px, p.y + p.h + 6 + fm.getAscent());
+            if (labels) {
+                centre(g, Ticks.label(t), px, p.y + p.h + 6 + fm.getAscent());
+            }
         }
         for (double t : yt) {
             int py = (int) Math.round(p.py(yv(t)));
@@ -205,8 +222,10 @@ public final class LineChart {
             g.drawLine(p.x, py, p.x + p.w, py);
             g.setColor(INK);
             g.drawLine(p.x - 4, py, p.x, py);
-            String l = Ticks.label(t);
-            g.drawString(l, p.x - 7 - fm.stringWidth(l), py + fm.getAscent() / 2 - 1);
+            if (labels) {
+                String l = Ticks.label(t);
+                g.drawString(l, p.x - 7 - fm.stringWidth(l), py + fm.getAscent() / 2 - 1);
+            }
         }
         g.setColor(INK);
         g.drawRect(p.x, p.y, p.w, p.h);

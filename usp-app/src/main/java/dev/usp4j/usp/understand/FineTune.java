@@ -9,6 +9,7 @@ import dev.usp4j.nn.losses.Reduction;
 import dev.usp4j.nn.optim.AdamW;
 import dev.usp4j.nn.optim.ParamGroups;
 import dev.usp4j.nn.vit.VisionTransformer;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import dev.usp4j.usp.pretrain.LatentBatches;
@@ -29,7 +30,8 @@ import java.util.Set;
  * accuracy on another cache.
  *
  * <p>The constructor seeds the default generator with the config's seed before building the model; drop path draws
- * from the default generator, whose state the checkpoints keep.
+ * from the default generator, whose state the checkpoints keep. Given a device, the ViT trains and evaluates there
+ * (drop path draws its masks there, from the same generator); checkpoints are device-free.
  */
 public final class FineTune extends LatentTrainer {
     /** timm's VisionTransformer.no_weight_decay(), which MAE passes to param_groups_lrd. */
@@ -45,20 +47,33 @@ public final class FineTune extends LatentTrainer {
      * to {@code checkpointFile} (null for none).
      */
     public FineTune(FineTuneConfig config, Map<String, NDArray> pretrained, LatentCache cache, Path checkpointFile) {
+        this(config, pretrained, cache, checkpointFile, Device.CPU);
+    }
+
+    /** As {@link #FineTune(FineTuneConfig, Map, LatentCache, Path)}, training on {@code device}. */
+    public FineTune(FineTuneConfig config, Map<String, NDArray> pretrained, LatentCache cache, Path checkpointFile,
+                    Device device) {
         super(FineTuneConfig.KIND, config.train(), cache, checkpointFile);
         Top1.checkCache("FineTune", cache, config.model());
         this.config = config;
         Generator.manualSeed(config.train().seed());
         this.model = new VisionTransformer(config.model(), Generator.defaultGenerator());
         this.pretrainedReport = Top1.loadMae("FineTune", model, pretrained);
+        model.to(device);  // after loading on the host, before the optimiser whose state follows the parameters
         this.optimizer = new AdamW(ParamGroups.layerDecay(model, config.train().lr(), config.train().weightDecay(),
                 NO_WEIGHT_DECAY, config.layerDecay()), config.beta1(), config.beta2(), 1e-8);
     }
 
     /** A fine-tune rebuilt from the config in {@code checkpoint} and resumed from it. */
     public static FineTune resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
+        return resume(checkpoint, cache, checkpointFile, Device.CPU);
+    }
+
+    /** As {@link #resume(Path, LatentCache, Path)}, on {@code device} (the checkpoint is loaded onto it). */
+    public static FineTune resume(Path checkpoint, LatentCache cache, Path checkpointFile, Device device)
+            throws IOException {
         FineTuneConfig config = FineTuneConfig.fromMap(readConfig(checkpoint, FineTuneConfig.KIND));
-        FineTune f = new FineTune(config, null, cache, checkpointFile);
+        FineTune f = new FineTune(config, null, cache, checkpointFile, device);
         f.resume(checkpoint);
         return f;
     }

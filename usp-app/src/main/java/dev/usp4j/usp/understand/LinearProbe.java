@@ -10,6 +10,7 @@ import dev.usp4j.nn.losses.Losses;
 import dev.usp4j.nn.optim.LARS;
 import dev.usp4j.nn.optim.ParamGroup;
 import dev.usp4j.nn.vit.VisionTransformer;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import dev.usp4j.usp.pretrain.LatentBatches;
@@ -29,7 +30,9 @@ import java.util.Map;
  * posterior modes (flipped at random when the cache holds flips) with its labels; {@link #evaluate} gives top-1
  * accuracy on another cache.
  *
- * <p>The constructor seeds the default generator with the config's seed before building the model.
+ * <p>The constructor seeds the default generator with the config's seed before building the model. Given a device,
+ * the probe (backbone and head) trains and evaluates there; checkpoints are device-free, so a run may resume on
+ * another device.
  */
 public final class LinearProbe extends LatentTrainer {
     private final LinearProbeConfig config;
@@ -44,6 +47,12 @@ public final class LinearProbe extends LatentTrainer {
      */
     public LinearProbe(LinearProbeConfig config, Map<String, NDArray> pretrained, LatentCache cache,
                        Path checkpointFile) {
+        this(config, pretrained, cache, checkpointFile, Device.CPU);
+    }
+
+    /** As {@link #LinearProbe(LinearProbeConfig, Map, LatentCache, Path)}, training on {@code device}. */
+    public LinearProbe(LinearProbeConfig config, Map<String, NDArray> pretrained, LatentCache cache,
+                       Path checkpointFile, Device device) {
         super(LinearProbeConfig.KIND, config.train(), cache, checkpointFile);
         Top1.checkCache("LinearProbe", cache, config.model());
         this.config = config;
@@ -51,6 +60,7 @@ public final class LinearProbe extends LatentTrainer {
         this.model = new VisionTransformer(config.model(), Generator.defaultGenerator());
         this.pretrainedReport = Top1.loadMae("LinearProbe", model, pretrained);
         model.freezeBackbone();
+        model.to(device);  // after loading on the host, before the optimiser whose state follows the parameters
         List<Tensor> head = model.head.parameters();
         this.optimizer = new LARS(List.of(new ParamGroup("head", head, config.train().lr(),
                 config.train().weightDecay(), 1.0)), config.momentum(), config.trustCoefficient());
@@ -61,8 +71,14 @@ public final class LinearProbe extends LatentTrainer {
      * checkpoint, so no pretrained weights are needed); further checkpoints go to {@code checkpointFile}.
      */
     public static LinearProbe resume(Path checkpoint, LatentCache cache, Path checkpointFile) throws IOException {
+        return resume(checkpoint, cache, checkpointFile, Device.CPU);
+    }
+
+    /** As {@link #resume(Path, LatentCache, Path)}, on {@code device} (the checkpoint is loaded onto it). */
+    public static LinearProbe resume(Path checkpoint, LatentCache cache, Path checkpointFile, Device device)
+            throws IOException {
         LinearProbeConfig config = LinearProbeConfig.fromMap(readConfig(checkpoint, LinearProbeConfig.KIND));
-        LinearProbe p = new LinearProbe(config, null, cache, checkpointFile);
+        LinearProbe p = new LinearProbe(config, null, cache, checkpointFile, device);
         p.resume(checkpoint);
         return p;
     }

@@ -8,6 +8,7 @@ import dev.usp4j.nn.io.TrainingCheckpoint;
 import dev.usp4j.nn.losses.Losses;
 import dev.usp4j.nn.optim.AdamW;
 import dev.usp4j.nn.optim.ParamGroup;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import dev.usp4j.usp.pretrain.LatentBatches;
@@ -34,6 +35,12 @@ public final class LogisticRegression extends LatentTrainer {
 
     /** A fresh classifier of {@code cache}'s samples into {@code classes} classes, checkpointing to the file (or not). */
     public LogisticRegression(TrainSettings settings, int classes, LatentCache cache, Path checkpointFile) {
+        this(settings, classes, cache, checkpointFile, Device.CPU);
+    }
+
+    /** As {@link #LogisticRegression(TrainSettings, int, LatentCache, Path)}, training on {@code device}. */
+    public LogisticRegression(TrainSettings settings, int classes, LatentCache cache, Path checkpointFile,
+                              Device device) {
         super(KIND, settings, cache, checkpointFile);
         if (classes < 2) {
             throw new IllegalArgumentException("LogisticRegression: need at least 2 classes, got " + classes);
@@ -42,6 +49,7 @@ public final class LogisticRegression extends LatentTrainer {
         int features = features(cache);
         Generator.manualSeed(settings.seed());
         this.model = new Linear(features, classes);
+        model.to(device);  // before the optimiser, whose state follows the parameters' device
         this.optimizer = new AdamW(List.of(new ParamGroup("linear", model.parameters(), settings.lr(),
                 settings.weightDecay(), 1.0)), 0.9, 0.999, 1e-8);
     }
@@ -88,7 +96,7 @@ public final class LogisticRegression extends LatentTrainer {
             for (int start = 0; start < cache.size(); start += batch) {
                 int b = Math.min(batch, cache.size() - start);
                 LatentBatches.Batch bt = LatentBatches.sequential(cache, start, b);
-                NDArray x = bt.latents();
+                NDArray x = bt.latents().to(device());
                 long[] p = model.forward(Tensor.of(x.reshape(b, -1))).data().argmax(1, false).toLongArray();
                 long[] y = bt.labels().toLongArray();
                 for (int i = 0; i < b; i++) {

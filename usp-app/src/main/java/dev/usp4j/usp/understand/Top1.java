@@ -6,7 +6,9 @@ import dev.usp4j.data.LatentCache;
 import dev.usp4j.nn.LoadReport;
 import dev.usp4j.nn.vit.VisionTransformer;
 import dev.usp4j.nn.vit.VitConfig;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
+import dev.usp4j.usp.Models;
 import dev.usp4j.usp.pretrain.LatentBatches;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,12 +54,14 @@ final class Top1 {
     static double evaluate(String who, VisionTransformer model, LatentCache cache, int batchSize) {
         checkCache(who, cache, model.config());
         model.eval();
+        Device device = Models.deviceOf(model);
         long correct = 0;
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int start = 0; start < cache.size(); start += batchSize) {
                 int b = Math.min(batchSize, cache.size() - start);
                 LatentBatches.Batch batch = LatentBatches.sequential(cache, start, b);
-                NDArray pred = model.forward(Tensor.of(batch.latents())).data().argmax(1, false);
+                // on the model's device; only the predicted classes come back
+                NDArray pred = model.forward(Tensor.of(batch.latents().to(device))).data().argmax(1, false);
                 long[] p = pred.toLongArray();
                 long[] y = batch.labels().toLongArray();
                 for (int i = 0; i < b; i++) {

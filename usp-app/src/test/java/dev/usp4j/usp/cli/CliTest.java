@@ -63,6 +63,13 @@ class CliTest {
                 "--drop-path", "--eval-cache"}) {
             assertTrue(ft.contains(o), ft);
         }
+        for (String[] sub : new String[][] {{"vae", "train"}, {"vae", "encode"}, {"pretrain"}, {"train"}, {"sample"},
+            {"fid"}, {"probe"}, {"finetune"}, {"forward"}, {"pipeline"}, {"experiment", "reproduce"}}) {
+            String[] args = java.util.Arrays.copyOf(sub, sub.length + 1);
+            args[sub.length] = "--help";
+            String help = usp(args).out();
+            assertTrue(help.contains("--device") && help.contains("cuda[:N]"), String.join(" ", sub) + ":\n" + help);
+        }
         String pipe = usp("pipeline", "--help").out();
         assertTrue(pipe.contains("--set") && pipe.contains("gen_steps") && pipe.contains("fid_samples"), pipe);
     }
@@ -87,13 +94,36 @@ class CliTest {
     }
 
     @Test
-    void anUnavailableDeviceIsOneClearError() {
+    void anUnavailableDeviceIsOneClearError() throws Exception {
         Assumptions.assumeTrue(Backends.unavailableReason(Device.cuda(0)) != null, "this machine has a GPU");
         refused(usp("train", "dit", "--cache", dir.resolve("none.safetensors").toString(), "--steps", "1", "--out",
                 dir.resolve("t").toString(), "--device", "cuda"), "cuda:0", "Device.CPU");
         refused(usp("pretrain", "--cache", dir.resolve("none.safetensors").toString(), "--steps", "1", "--out",
                 dir.resolve("p").toString(), "--device", "cuda:0"), "cuda:0");
         refused(usp("train", "dit", "--cache", "x", "--steps", "1", "--out", "y", "--device", "tpu"), "tpu");
+        // every other command that computes says so before it reads, trains or writes anything
+        String none = dir.resolve("none.safetensors").toString();
+        String[][] commands = {
+            {"sample", "--checkpoint", none, "--vae", none, "--out", dir.resolve("s.png").toString()},
+            {"fid", "--checkpoint", none, "--vae", none, "--classifier", dir.resolve("clf").toString()},
+            {"probe", "--pretrained", none, "--cache", none, "--eval-cache", none, "--steps", "1", "--out",
+                dir.resolve("probe").toString()},
+            {"finetune", "--pretrained", none, "--cache", none, "--eval-cache", none, "--steps", "1", "--out",
+                dir.resolve("ft").toString()},
+            {"forward", "--weights", none, "--inputs", none, "--out", dir.resolve("o.safetensors").toString()},
+            {"vae", "encode", "--vae", none, "--dataset", "synthetic:4", "--out", dir.resolve("z").toString()},
+            {"pipeline", "--preset", "tiny", "--out", dir.resolve("run").toString()},
+            {"experiment", "reproduce", "--budget", "tiny", "--out", dir.resolve("study").toString()},
+        };
+        for (String[] c : commands) {
+            String[] args = java.util.Arrays.copyOf(c, c.length + 2);
+            args[c.length] = "--device";
+            args[c.length + 1] = "cuda:0";
+            refused(usp(args), "--device cuda:0", "no backend for cuda:0");
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(java.util.List.of(), left.toList(), "nothing written");
+        }
     }
 
     @Test
