@@ -86,7 +86,8 @@ public final class Parallel {
         // Each block records its own failure so that the caller rethrows the original exception (a join would
         // hand back a copy made by the pool).
         Throwable[] failures = new Throwable[blocks];
-        if (blocks == 2 && SPINNER != null && SPINNER.tryRun(body, (int) ((long) n / 2), n, failures)) {
+        if (blocks == 2 && SPINNER != null
+                && SPINNER.tryRun(body, n, Math.clamp(n / Math.max(1, grain), 2, PIECES), failures)) {
             rethrow(failures);
             return;
         }
@@ -143,6 +144,14 @@ public final class Parallel {
                 && (SPINNER == null || !SPINNER.busy.get());
     }
 
+    /**
+     * Pieces a two-thread loop is cut into (each at least its grain), which the two threads take in turn: the thread
+     * that is ahead takes more of them. With two fixed halves the caller had waited for the helper in a fifth of
+     * the VAE's convolution time (JFR), whatever made the helper late (a descheduled vCPU, a slow wake-up). The
+     * pieces' bounds depend on n and the grain alone, and every loop body writes each output from one iteration
+     * in a fixed order, so results do not depend on which thread runs which piece.
+     */
+    private static final int PIECES = Math.max(2, Integer.getInteger("usp4j.parallel.pieces", 8));
     /** How long the spinning helper waits for the next block before it parks: 200 µs. */
     private static final long SPIN_NANOS = Long.getLong("usp4j.spinNanos", 200_000L);
     /** The helper of two-block loops, or null when one processor (or usp4j.spinNanos=0) makes it pointless. */
@@ -150,19 +159,21 @@ public final class Parallel {
             ? Spinner.launch() : null;
 
     /**
-     * The second thread of two-block loops (both cores of the 2-vCPU machine): a daemon that takes one block at a
+     * The second thread of two-block loops (both cores of the 2-vCPU machine): a daemon that takes one loop at a
      * time from a volatile slot and, once done, spins for {@link #SPIN_NANOS} before it parks, as OpenMP's workers
      * do. Why: handing a block to the fork-join pool and joining it costs ~35 µs on this VM (the idle worker must
      * be woken), so an elementwise op on 64 K floats took 40 µs on two threads against 6–12 µs on one, and a
      * training step runs about a thousand such ops back to back; a spinning helper sees the next block within a
-     * microsecond. The caller runs the first block itself and spins until the helper's is done. One caller at a
-     * time: a loop started while the helper is taken (another thread's loop) goes to the pool as before.
+     * microsecond. The caller and the helper take the loop's pieces in turn ({@link #PIECES}), then the caller
+     * spins until the helper's last one is done. One caller at a time: a loop started while the helper is taken
+     * (another thread's loop) goes to the pool as before.
      */
     private static final class Spinner extends Thread {
         final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile Range body;
-        private volatile int start;
-        private volatile int end;
+        private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile int total;
+        private volatile int count;
         private volatile Throwable[] failures;
         private volatile boolean done;
         private volatile boolean parked;
@@ -178,21 +189,25 @@ public final class Parallel {
             return s;
         }
 
-        /** Runs [0, mid) here and [mid, n) on the helper, if the helper is free; false (nothing run) if not. */
-        boolean tryRun(Range r, int mid, int n, Throwable[] fails) {
+        /**
+         * Runs [0, n) cut into {@code pieces} contiguous pieces, taken in order by this thread and the helper
+         * alike, if the helper is free; false (nothing run) if not.
+         */
+        boolean tryRun(Range r, int n, int pieces, Throwable[] fails) {
             if (!busy.compareAndSet(false, true)) {
                 return false;
             }
             try {
-                start = mid;
-                end = n;
+                total = n;
+                count = pieces;
+                next.set(0);
                 failures = fails;
                 done = false;
                 body = r; // published last: the helper reads the fields above after seeing it
                 if (parked) {
                     java.util.concurrent.locks.LockSupport.unpark(this);
                 }
-                runCapturing(r, 0, mid, fails, 0);
+                runPieces(r, n, pieces, fails, 0);
                 long spins = 0;
                 while (!done) {
                     if (++spins % 4096 == 0) {
@@ -207,6 +222,22 @@ public final class Parallel {
             }
         }
 
+        /**
+         * Takes pieces until none is left or one of this thread's failed (the other thread finishes the rest).
+         * Anything a piece throws is recorded, a checked exception thrown sneakily too: the caller must not leave
+         * while the helper still runs its pieces.
+         */
+        private void runPieces(Range r, int n, int pieces, Throwable[] fails, int index) {
+            try {
+                for (int p = next.getAndIncrement(); p < pieces && fails[index] == null; p = next.getAndIncrement()) {
+                    runCapturing(r, (int) ((long) n * p / pieces), (int) ((long) n * (p + 1) / pieces), fails,
+                            index);
+                }
+            } catch (Throwable t) {
+                fails[index] = t;
+            }
+        }
+
         @Override
         public void run() {
             while (true) {
@@ -214,13 +245,9 @@ public final class Parallel {
                 body = null;
                 Throwable[] fails = failures;
                 try {
-                    runCapturing(r, start, end, fails, 1);
-                } catch (Throwable t) {
-                    // Anything runCapturing lets through (a sneakily thrown checked exception) still reaches the
-                    // caller, and done is set whatever happens: the caller spins on it and this thread must live.
-                    fails[1] = t;
+                    runPieces(r, total, count, fails, 1);
                 } finally {
-                    done = true;
+                    done = true; // whatever happens: the caller spins on it, and this thread must live
                 }
             }
         }
