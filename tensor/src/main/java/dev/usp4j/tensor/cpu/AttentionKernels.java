@@ -226,19 +226,7 @@ final class AttentionKernels {
      * width apart.
      */
     static void transpose(float[] src, int base, int row, int n, int cols, float[] dst, int width) {
-        int r0 = 0;
-        if (GemmShuffles.AVAILABLE && !KernelPath.SCALAR && cols % LANES == 0) {
-            // Whole 16×16 blocks in registers (scalar, the strided stores cost a fifth of a short-sequence
-            // attention, MAE's decoder at 65 tokens); the last n mod 16 rows below.
-            java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(dst);
-            for (; r0 + LANES <= n; r0 += LANES) {
-                for (int c = 0; c < cols; c += LANES) {
-                    GemmShuffles.sixteenColumns(src, base + r0 * row + c, row, seg, 4L * ((long) c * width + r0),
-                            4L * width);
-                }
-            }
-        }
-        for (int r = r0; r < n; r++) {
+        for (int r = 0; r < n; r++) {
             int s = base + r * row;
             for (int c = 0; c < cols; c++) {
                 dst[c * width + r] = src[s + c];
@@ -255,23 +243,30 @@ final class AttentionKernels {
                 : FloatReduceKernels.minSeg(s, off, n, lanes);
         // Infinite scores make the shifted exponents NaN, and so the whole row, as in PyTorch.
         float shift = ext * scale;
-        float neg = -shift;
+        // The exponentials in their own compiled method (./usp's flags keep it out of line): in one graph with the
+        // sum, C2 reached its inlining node budget after the vector exp and left the lane sum's store a call, whose
+        // vector went to the heap, in some JVMs and not others (5% of an MAE 16×16 step where it happened).
+        probabilityRow(s, off, n, scale, shift);
+        return (float) (shift + StrictMath.log(normalizeRow(s, off, n, lanes)));
+    }
+
+    /**
+     * Divides the n values at {@code off} by their sum and returns the sum: the lanes summed vector by vector in
+     * float, then across lanes and the tail in double (a fixed order).
+     */
+    private static double normalizeRow(float[] s, int off, int n, float[] lanes) {
         int i = 0;
         double sum = 0;
         if (!KernelPath.SCALAR) {
             FloatVector acc = FloatVector.zero(F);
             for (; i <= n - LANES; i += LANES) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, off + i).fma(scale, neg));
-                e.intoArray(s, off + i);
-                acc = acc.add(e);
+                acc = acc.add(FloatVector.fromArray(F, s, off + i));
             }
             acc.intoArray(lanes, 0);
             sum = VectorMath.sumLanes(lanes);
         }
         for (; i < n; i++) {
-            float e = VectorMath.exp(Math.fma(s[off + i], scale, neg));
-            s[off + i] = e;
-            sum += e;
+            sum += s[off + i];
         }
         float inv = (float) (1 / sum);
         i = 0;
@@ -283,7 +278,7 @@ final class AttentionKernels {
         for (; i < n; i++) {
             s[off + i] *= inv;
         }
-        return (float) (shift + StrictMath.log(sum));
+        return sum;
     }
 
     /** Replaces the n raw scores at {@code off} by the probabilities exp(s·scale − lse). */
