@@ -197,22 +197,25 @@ final class ShortAttention {
                     : Math.min(ext, v.reduceLanes(VectorOperators.MIN));
         }
         float shift = ext * scale;
-        float neg = -shift;
+        // The exponentials in their own compiled method (./usp's flags keep it out of line), as in
+        // AttentionKernels.softmaxRow: in one graph with the sum, C2 ran out of inlining nodes after the vector exp
+        // and left the lane sum a call taking a boxed vector (bench/check-inlining.sh, MAE 8×8).
+        probabilities(s, off, width, scale, shift, pad);
+        return shift + VectorMath.log(normalize(s, off, width));
+    }
+
+    /** Divides a padded row of exponentials by its sum (lanes summed vector by vector, then across) and returns it. */
+    private static float normalize(float[] s, int off, int width) {
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < width; j += LANES) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, off + j).fma(scale, neg));
-            if (j + LANES == width) {
-                e = e.blend(0f, pad);
-            }
-            e.intoArray(s, off + j);
-            sum = sum.add(e);
+            sum = sum.add(FloatVector.fromArray(F, s, off + j));
         }
         float total = VectorMath.sumLanesFloat(sum);
         float inv = 1 / total;
         for (int j = 0; j < width; j += LANES) {
             FloatVector.fromArray(F, s, off + j).mul(inv).intoArray(s, off + j);
         }
-        return shift + VectorMath.log(total);
+        return total;
     }
 
     /** Replaces a padded row of raw scores by exp(s·scale − lse), the padding by 0. */
