@@ -13,14 +13,7 @@ source bench/setup.sh  # Java 25, the build, JVM_FLAGS
 OUT=$(mktemp -d /tmp/check-inlining.XXXXXX)
 for w in "${@:-dit8 dit16 mae8 mae16 vae}"; do
     for one in $w; do
-        case "$one" in
-            dit8) args="net=dit model=DiT-S/2 side=8" ;;
-            dit16) args="net=dit model=DiT-S/2 side=16" ;;
-            mae8) args="net=mae model=MAE-ViT-S/2 side=8" ;;
-            mae16) args="net=mae model=MAE-ViT-S/2 side=16" ;;
-            vae) args="net=vae model=VAE-f4-small" ;;
-            *) echo "unknown workload '$one' (dit8 dit16 mae8 mae16 vae)" >&2; exit 2 ;;
-        esac
+        args=$(workload_args "$one")
         # shellcheck disable=SC2086
         "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" -XX:+UnlockDiagnosticVMOptions -XX:+PrintCompilation \
             -XX:+PrintInlining -cp "bench/target/classes:bench/target/lib/*" dev.usp4j.bench.TrainStepBench $args \

@@ -24,29 +24,18 @@ source bench/setup.sh  # Java 25, the build, JVM_FLAGS
 OUT=$(mktemp -d /tmp/train-steps.XXXXXX)
 echo "raw results in $OUT" >&2
 
-args_of() {  # workload -> TrainStepBench / train_step_torch.py arguments
-    case "$1" in
-        dit8) echo "net=dit model=DiT-S/2 side=8" ;;
-        dit16) echo "net=dit model=DiT-S/2 side=16" ;;
-        mae8) echo "net=mae model=MAE-ViT-S/2 side=8" ;;
-        mae16) echo "net=mae model=MAE-ViT-S/2 side=16" ;;
-        vae) echo "net=vae model=VAE-f4-small" ;;
-        *) echo "unknown workload '$1' (dit8 dit16 mae8 mae16 vae)" >&2; exit 2 ;;
-    esac
-}
-
 java_run() {  # workload round
     # shellcheck disable=SC2046
     "$JAVA_HOME/bin/java" "${JVM_FLAGS[@]}" -cp "bench/target/classes:bench/target/lib/*" \
-        dev.usp4j.bench.TrainStepBench $(args_of "$1") batch=64 warmup="$WARMUP" iters="$ITERS" threads="$THREADS" \
-        2>&1 | grep '^usp4j ' > "$OUT/java-$1-r$2.txt"
+        dev.usp4j.bench.TrainStepBench $(workload_args "$1") batch=64 warmup="$WARMUP" iters="$ITERS" \
+        threads="$THREADS" 2>&1 | grep '^usp4j ' > "$OUT/java-$1-r$2.txt"
 }
 
 torch_run() {  # workload round
     # shellcheck disable=SC2046
     env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OPENBLAS_CORETYPE=SkylakeX \
-        /usr/bin/python3 bench/peers/train_step_torch.py $(args_of "$1") batch=64 warmup="$WARMUP" iters="$ITERS" \
-        threads="$THREADS" > "$OUT/torch-$1-r$2.txt"
+        /usr/bin/python3 bench/peers/train_step_torch.py $(workload_args "$1") batch=64 warmup="$WARMUP" \
+        iters="$ITERS" threads="$THREADS" > "$OUT/torch-$1-r$2.txt"
 }
 
 for r in $(seq 1 "$ROUNDS"); do

@@ -9,3 +9,14 @@ if [ -z "${SKIP_BUILD:-}" ]; then
     mvn -B -q -DskipTests package
 fi
 read -r -a JVM_FLAGS <<< "$(sed -n 's/^USP4J_JVM_FLAGS="\(.*\)"$/\1/p' usp)"
+
+workload_args() {  # training-step workload -> TrainStepBench / train_step_torch.py arguments
+    case "$1" in
+        dit8) echo "net=dit model=DiT-S/2 side=8" ;;
+        dit16) echo "net=dit model=DiT-S/2 side=16" ;;
+        mae8) echo "net=mae model=MAE-ViT-S/2 side=8" ;;
+        mae16) echo "net=mae model=MAE-ViT-S/2 side=16" ;;
+        vae) echo "net=vae model=VAE-f4-small" ;;
+        *) echo "unknown workload '$1' (dit8 dit16 mae8 mae16 vae)" >&2; exit 2 ;;
+    esac
+}
