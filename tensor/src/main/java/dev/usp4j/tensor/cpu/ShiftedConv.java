@@ -308,14 +308,24 @@ final class ShiftedConv {
             // Columns past the last image (panel padding) read the first plane; they are never copied out.
             src[v] = q.margin + (img < count ? img * q.cin * xPlane + col % q.span : 0);
         }
+        // The row-end masks by the chunk's vector index, so that packing does no division per vector.
+        long[][] masks = null;
+        if (q.masks != null) {
+            int perImage = q.span / LANES;
+            masks = new long[q.kw][vectors];
+            for (int j = 0; j < q.kw; j++) {
+                for (int v = 0; v < vectors; v++) {
+                    masks[j][v] = q.masks[j][v % perImage];
+                }
+            }
+        }
         int ohw = q.oh * q.ow;
         for (int j0 = 0; j0 < qPad; j0 += block) {
             int cols = Math.min(block, qPad - j0);
             for (int kb = 0; kb < q.kBlocks; kb++) {
                 int pc = (int) ((long) q.depth * kb / q.kBlocks);
                 int kc = (int) ((long) q.depth * (kb + 1) / q.kBlocks) - pc;
-                packShifted(xp, q.cin, xPlane, q.off, src, j0 / LANES, cols / LANES, pc, kc, q.masks, q.kw,
-                        q.span / LANES, bPack);
+                packShifted(xp, q.cin, xPlane, q.off, src, j0 / LANES, cols / LANES, pc, kc, masks, q.kw, bPack);
                 long aBase = 4L * kb * q.aBlock;
                 for (int jr = 0; jr < cols; jr += NR) {
                     long bo = 4L * jr * kc;
@@ -391,7 +401,7 @@ final class ShiftedConv {
      * masks ("same" width), the lanes that would read across a row end are zeroed.
      */
     private static void packShifted(float[] xp, int cin, int xPlane, int[] off, int[] src, int v0, int count,
-                                    int pc, int kc, long[][] masks, int kw, int perImage, MemorySegment bPack) {
+                                    int pc, int kc, long[][] masks, int kw, MemorySegment bPack) {
         long panelBytes = 4L * kc * NR;
         FloatVector zero = FloatVector.zero(F);
         for (int r = 0; r < kc; r++) {
@@ -409,7 +419,7 @@ final class ShiftedConv {
                 for (int u = 0; u < count; u++) {
                     int v = v0 + u;
                     long dst = (u >> 2) * panelBytes + row + 4L * (u & 3) * LANES;
-                    VectorMask<Float> valid = VectorMask.fromLong(F, m[v % perImage]);
+                    VectorMask<Float> valid = VectorMask.fromLong(F, m[v]);
                     zero.blend(FloatVector.fromArray(F, xp, src[v] + base), valid).intoMemorySegment(bPack, dst,
                             ORDER);
                 }
