@@ -1,6 +1,7 @@
 package dev.usp4j.tensor.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.usp4j.tensor.Conv2dSpec;
 import dev.usp4j.tensor.Functional;
@@ -182,6 +183,44 @@ class ConvGradKernelsTest {
                     + " w" + Arrays.toString(w4.shape());
             Compare.assertClose(gw, reference(x, w4, gy, s, transposed)[1], 1e-4, what + " weight grad");
         }
+    }
+
+    /**
+     * 1×1 kernels, which take {@link ShiftedConv} for their gradients (and their forward on small planes): channel
+     * counts of 1 to past one NR panel, planes of a few vectors to several forward chunks, with and without
+     * padding. The gradients are checked against the definition, the forward through the adjoint identity
+     * ⟨conv(x), gy⟩ = ⟨x, input grad(gy)⟩, with the input gradient checked itself.
+     */
+    @Test
+    void oneByOneConvolutionsMatchDefinition() {
+        Generator gen = new Generator(37);
+        int[][] cases = {{3, 4, 4, 8, 8, 0}, {2, 8, 8, 8, 8, 0}, {2, 1, 20, 9, 7, 0}, {2, 20, 1, 16, 16, 0},
+            {1, 7, 70, 5, 11, 1}, {2, 12, 5, 32, 32, 0}, {3, 6, 9, 16, 16, 1}};
+        for (int[] c : cases) {
+            Conv2dSpec s = Conv2dSpec.of(1, c[5]);
+            NDArray x = NDArray.randn(gen, c[0], c[1], c[3], c[4]);
+            NDArray w = NDArray.randn(gen, c[2], c[1], 1, 1);
+            NDArray y = Functional.conv2d(x, w, null, s);
+            NDArray gy = NDArray.randn(gen, y.shape());
+            NDArray gx = Functional.conv2dInputGrad(gy, w, x.shape(), s);
+            NDArray gw = Functional.conv2dWeightGrad(x, gy, w.shape(), s);
+            NDArray[] want = reference(x, w, gy, s, false);
+            String what = "1x1 conv2d " + s + " x" + Arrays.toString(x.shape()) + " w" + Arrays.toString(w.shape());
+            Compare.assertClose(gx, want[0], 1e-4, what + " input grad");
+            Compare.assertClose(gw, want[1], 1e-4, what + " weight grad");
+            double lhs = dot(y.toFloatArray(), gy.toFloatArray());
+            double rhs = dot(x.toFloatArray(), gx.toFloatArray());
+            // Both sums are ~sqrt(numel·Cin) in size; a wrong forward moves them by that much, rounding by 1e-6 of it.
+            assertEquals(rhs, lhs, 1e-3 * Math.sqrt((double) y.numel() * c[1]), what + " forward");
+        }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
     }
 
     @Test
