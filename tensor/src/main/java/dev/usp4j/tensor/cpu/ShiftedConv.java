@@ -216,6 +216,11 @@ final class ShiftedConv {
             }
         }
         long[][] masks = same ? rowEndMasks(w, oh, span, kw, dw, pl) : null;
+        if (cout == 1 && same && span == oh * ow) {
+            // One output channel: dot products over the padded planes ({@link ThinConv}), not 1-of-6-row tiles.
+            thinForward(x, wr, cin, h, w, pt, hp, margin, span, off, masks, kw, bias, out);
+            return;
+        }
         int kBlocks = (depth + PackedGemm.KC - 1) / PackedGemm.KC;
         int kcMax = (depth + kBlocks - 1) / kBlocks;
         long aBlock = (long) roundUp(cout, MR) * kcMax;
@@ -240,6 +245,34 @@ final class ShiftedConv {
             for (int u = u0; u < u1; u++) {
                 int i0 = u * chunk;
                 chunk(q, i0, Math.min(n, i0 + chunk) - i0);
+            }
+        });
+    }
+
+    /**
+     * The forward of a one-output-channel "same"-width convolution: images in chunks as {@link #chunk}, each padded
+     * into this thread's buffer, then {@link ThinConv#forwardImage} per image.
+     */
+    private static void thinForward(NDArray x, float[] wr, int cin, int h, int w, int pt, int hp, int margin,
+                                    int span, int[] off, long[][] masks, int kw, NDArray bias, NDArray out) {
+        int n = x.size(0);
+        float[] xa = CpuStorage.of(x).floats();
+        float[] oa = CpuStorage.of(out).floats();
+        float b = bias == null ? 0f : CpuStorage.of(bias).floats()[bias.offset()];
+        int xPlane = hp * w;
+        int chunk = Math.clamp(CHUNK_COLUMNS / span, 1, n);
+        int units = (n + chunk - 1) / chunk;
+        long macs = (long) cin * off.length * span * n;
+        Parallel.forRange(units, macs < (1L << 22) ? units : 1, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int i0 = u * chunk;
+                int count = Math.min(n, i0 + chunk) - i0;
+                float[] xp = padded(BUFFERS.get(), xa, x.offset() + i0 * cin * h * w, count * cin, h, w, pt, 0,
+                        hp, w, margin);
+                for (int img = 0; img < count; img++) {
+                    ThinConv.forwardImage(xp, margin + img * cin * xPlane, cin, xPlane, off, masks, kw, wr, b, oa,
+                            out.offset() + (i0 + img) * span, span);
+                }
             }
         });
     }
@@ -295,13 +328,9 @@ final class ShiftedConv {
         int xPlane = q.hp * q.wp;
         int qPad = roundUp(count * q.span, NR);
         float[][] buf = BUFFERS.get();
-        int end = q.margin + count * q.cin * xPlane;
-        float[] xp = grow(buf, 0, (long) end + TAIL);
+        float[] xp = padded(buf, q.xa, q.xOff + i0 * q.cin * q.h * q.w, count * q.cin, q.h, q.w, q.pt, q.pl, q.hp,
+                q.wp, q.margin);
         float[] cbuf = q.direct ? null : grow(buf, 1, (long) roundUp(q.cout, MR) * qPad);
-        Arrays.fill(xp, 0, q.margin, 0f);
-        padInput(q.xa, q.xOff + i0 * q.cin * q.h * q.w, count * q.cin, q.h, q.w, q.pt, q.pl, q.hp, q.wp, xp,
-                q.margin);
-        Arrays.fill(xp, end, end + TAIL, 0f);
         int kcMax = (int) (q.aBlock / roundUp(q.cout, MR));
         int block = Math.min(qPad, B_COLUMNS);
         GemmWorkspace ws = GemmWorkspace.get();
@@ -462,12 +491,6 @@ final class ShiftedConv {
         int xPlane = hp * wp;
         int gPlane = oh * wp;
         float[][] buf = BUFFERS.get();
-        int end = margin + n * cin * xPlane;
-        float[] xp = grow(buf, 0, (long) end + TAIL);
-        Arrays.fill(xp, 0, margin, 0f);
-        padInput(CpuStorage.of(x).floats(), x.offset(), n * cin, h, w, s.padTop(), same ? 0 : pl, hp, wp, xp,
-                margin);
-        Arrays.fill(xp, end, end + TAIL, 0f);
         float[] ga;
         int gOff;
         if (same) {
@@ -478,7 +501,23 @@ final class ShiftedConv {
             gOff = 0;
             padGradient(CpuStorage.of(g).floats(), g.offset(), n * cout, oh, ow, wp, ga);
         }
-
+        float[] xa = CpuStorage.of(x).floats();
+        if (ThinConv.thinWeightGrad(cin, cout) && gPlane % LANES == 0) {
+            int[] shift = new int[kh * kw];
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    shift[i * kw + j] = i * s.dilationH() * wp + j * dw;
+                }
+            }
+            // Each image padded just before its dot products, into the thread's buffer (in L2), rather than the
+            // whole batch in one pass through memory and back.
+            ThinConv.weightGrad(img -> padded(BUFFERS.get(), xa, x.offset() + img * cin * h * w, cin, h, w,
+                    s.padTop(), same ? 0 : pl, hp, wp, margin), margin - (same ? pl : 0), xPlane, ga, gOff, gPlane, n,
+                    cin, cout, shift, same ? rowEndMasks(w, oh, gPlane, kw, dw, pl) : null, kw,
+                    CpuStorage.of(gw).floats(), gw.offset());
+            return;
+        }
+        float[] xp = padded(buf, xa, x.offset(), n * cin, h, w, s.padTop(), same ? 0 : pl, hp, wp, margin);
         int bands = Math.max(1, (gPlane + PackedGemm.KC - 1) / PackedGemm.KC);
         int rowsPerBand = (oh + bands - 1) / bands;
         bands = (oh + rowsPerBand - 1) / rowsPerBand;
@@ -597,6 +636,20 @@ final class ShiftedConv {
                 }
             }
         }
+    }
+
+    /**
+     * planes × [h, w] at xOff padded ({@link #padInput}) into buffer 0 of buf after {@code margin} zeros, with
+     * {@link #TAIL} zeros after the last plane.
+     */
+    private static float[] padded(float[][] buf, float[] xa, int xOff, int planes, int h, int w, int top, int left,
+                                  int hp, int wp, int margin) {
+        int end = margin + planes * hp * wp;
+        float[] xp = grow(buf, 0, (long) end + TAIL);
+        Arrays.fill(xp, 0, margin, 0f);
+        padInput(xa, xOff, planes, h, w, top, left, hp, wp, xp, margin);
+        Arrays.fill(xp, end, end + TAIL, 0f);
+        return xp;
     }
 
     /** planes × [h, w] at xOff into planes × [hp, wp] from xp[dstOff], shifted by (top, left), zero around. */

@@ -215,6 +215,49 @@ class ConvGradKernelsTest {
         }
     }
 
+    /**
+     * Convolutions with one output channel or few channel pairs, which take {@link ThinConv} (dot products over the
+     * padded planes) for the forward (one output channel, "same" width), the input gradient (one input channel)
+     * and the weight gradient: "same" width with row ends masked, padded columns, dilation, several images per part;
+     * the weight gradient the same on one thread and two.
+     */
+    @Test
+    void thinChannelConvolutionsMatchDefinition() {
+        Generator gen = new Generator(41);
+        // n, cin, cout, h, w, pad, dilation
+        int[][] cases = {{5, 32, 1, 8, 8, 1, 1}, {3, 1, 32, 16, 16, 1, 1}, {6, 5, 2, 4, 4, 1, 1},
+            {2, 3, 1, 8, 10, 0, 1}, {3, 1, 7, 12, 8, 2, 2}, {2, 40, 1, 16, 8, 1, 1}, {3, 6, 1, 8, 12, 1, 1},
+            {2, 1, 9, 8, 12, 1, 1}};
+        for (int[] c : cases) {
+            Conv2dSpec s = new Conv2dSpec(1, 1, c[5], c[5], c[5], c[5], c[6], c[6], 1, 0, 0);
+            NDArray x = NDArray.randn(gen, c[0], c[1], c[3], c[4]);
+            NDArray w = NDArray.randn(gen, c[2], c[1], 3, 3);
+            NDArray b = NDArray.randn(gen, c[2]);
+            NDArray y = Functional.conv2d(x, w, b, s);
+            NDArray gy = NDArray.randn(gen, y.shape());
+            NDArray gx = Functional.conv2dInputGrad(gy, w, x.shape(), s);
+            Parallel.setThreads(1);
+            float[] gwOne = Functional.conv2dWeightGrad(x, gy, w.shape(), s).toFloatArray();
+            Parallel.setThreads(2);
+            NDArray gw = Functional.conv2dWeightGrad(x, gy, w.shape(), s);
+            NDArray[] want = reference(x, w, gy, s, false);
+            String what = "conv2d " + s + " x" + Arrays.toString(x.shape()) + " w" + Arrays.toString(w.shape());
+            Compare.assertClose(gx, want[0], 1e-4, what + " input grad");
+            Compare.assertClose(gw, want[1], 1e-4, what + " weight grad");
+            assertArrayEquals(gwOne, gw.toFloatArray(), what + " weight grad, 1 vs 2 threads");
+            float[] ya = y.toFloatArray();
+            float[] ba = b.toFloatArray();
+            float[] ga = gy.toFloatArray();
+            int plane = y.size(2) * y.size(3);
+            double lhs = 0;
+            for (int i = 0; i < ya.length; i++) {
+                lhs += (double) (ya[i] - ba[i / plane % c[2]]) * ga[i];
+            }
+            double rhs = dot(x.toFloatArray(), gx.toFloatArray());
+            assertEquals(rhs, lhs, 1e-3 * Math.sqrt((double) y.numel() * c[1] * 9), what + " forward");
+        }
+    }
+
     private static double dot(float[] a, float[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
