@@ -29,12 +29,15 @@ import java.util.Arrays;
 final class ConvGradKernels {
     /** Fixed number of parts a weight gradient's chunks are summed in (at least the cores of this machine). */
     private static final int PARTS = 4;
-    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private ConvGradKernels() {
     }
 
-    /** This thread's buffer {@code which} (0: columns, 1: gathered gradient rows), grown to {@code size}. */
+    /**
+     * This thread's buffer {@code which} (0: columns, 1: gathered gradient rows, 2: the parts' partial sums),
+     * grown to {@code size}.
+     */
     private static float[] workspace(int which, int size) {
         float[][] w = WORKSPACE.get();
         if (w[which].length < size) {
@@ -100,7 +103,10 @@ final class ConvGradKernels {
                 continue;
             }
             int size = coutg * depth;
-            float[] partial = new float[(parts - 1) * size];
+            // Cleared, not fresh: a new array here is up to half a megabyte per call (the VAE's stride-2 layers),
+            // allocated outside the thread's buffer into memory the VM may not have touched yet.
+            float[] partial = workspace(2, (parts - 1) * size);
+            Arrays.fill(partial, 0, (parts - 1) * size, 0f);
             int group = grp;
             Parallel.forRange(parts, 1, (p0, p1) -> {
                 for (int part = p0; part < p1; part++) {

@@ -231,9 +231,14 @@ final class ResampleBackwardKernels {
             int[] map = PadKernels.axisMap(mode, in[d], pads[2 * k], cur[d]);
             int[] next = cur.clone();
             next[d] = in[d];
-            float[] dst = d == last ? out : new float[numel(next)];
+            // Intermediates from the pool and back to it: fresh multi-megabyte arrays are humongous objects in
+            // regions of their own, and on a VM where first touches of memory are dear they cost more than the pass.
+            float[] dst = d == last ? out : UninitializedArrays.floats(numel(next));
             int dstOff = d == last ? gx.offset() : 0;
             gatherAxis(src, srcOff, cur, d, map, in[d], dst, dstOff);
+            if (src != CpuStorage.of(g).floats()) {
+                UninitializedArrays.recycle(src);
+            }
             src = dst;
             srcOff = dstOff;
             cur = next;
