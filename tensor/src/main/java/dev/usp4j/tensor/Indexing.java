@@ -33,7 +33,15 @@ final class Indexing {
         if (!(index.storage() instanceof CpuStorage)) {
             return new long[] {(long) index.min().item(), (long) index.max().item()};
         }
-        NDArray c = index.contiguous();
+        // Dims the index is broadcast along (stride 0, as an expanded row index) repeat the same values: scanned
+        // once, not materialised (an expanded int64 index was megabytes per call).
+        NDArray c = index;
+        for (int d = 0; d < c.rank(); d++) {
+            if (c.stride(d) == 0 && c.size(d) > 1) {
+                c = c.narrow(d, 0, 1);
+            }
+        }
+        c = c.contiguous();
         int n = c.numel();
         int o = c.offset();
         long lo = Long.MAX_VALUE;
@@ -52,6 +60,15 @@ final class Indexing {
             }
         }
         return new long[] {lo, hi};
+    }
+
+    /**
+     * The index as the backend's gather and scatter_add take it: on the CPU as it is (its kernels move whole rows
+     * for a row index broadcast along the inner dims, and make any other layout contiguous themselves), elsewhere
+     * contiguous.
+     */
+    private static NDArray cpuAsIs(NDArray index) {
+        return index.storage() instanceof CpuStorage ? index : index.contiguous();
     }
 
     static NDArray indexSelect(NDArray x, int dim, NDArray index) {
@@ -81,7 +98,7 @@ final class Indexing {
         checkSameRankNotLarger("gather", x, index, d, "input");
         checkIndex("gather", index, x.rank() == 0 ? 1 : x.size(d), "dim " + d);
         NDArray out = Creation.empty(x.dtype(), x.device(), index.shape());
-        x.backend().gather(x.contiguous(), d, index.contiguous(), out);
+        x.backend().gather(x.contiguous(), d, cpuAsIs(index), out);
         return out;
     }
 
@@ -103,7 +120,7 @@ final class Indexing {
         if (self.dtype() != src.dtype()) {
             src = src.to(self.dtype());
         }
-        self.backend().scatterAdd(self, d, index.contiguous(), src.contiguous());
+        self.backend().scatterAdd(self, d, cpuAsIs(index), src.contiguous());
         self.storage().bumpVersion();
         return self;
     }

@@ -136,6 +136,58 @@ class IndexKernelsTest {
         }
     }
 
+    /**
+     * A row index broadcast along the inner dims (MAE's {@code ids.unsqueeze(-1).expand(n, k, d)}, never
+     * materialised on the CPU) gives the same bits as the same index made contiguous, for gather and for
+     * scatter_add with many collisions; I64 and I32 indices, an index shorter than the operand in an outer dim, two
+     * inner dims, and the range check still names the offending value.
+     */
+    @Test
+    void rowBroadcastIndexMatchesMaterialisedIndex() {
+        Random r = new Random(5);
+        int n = 6;
+        int l = 9;
+        int k = 40;
+        int[][] inners = {{33}, {3, 7}};
+        for (int[] inner : inners) {
+            int[] xshape = new int[2 + inner.length];
+            xshape[0] = n;
+            xshape[1] = l;
+            System.arraycopy(inner, 0, xshape, 2, inner.length);
+            NDArray x = NDArray.of(randn(r, DenseModel.count(xshape)), xshape);
+            long[] ids = new long[(n - 1) * k];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = r.nextInt(l);
+            }
+            int[] rowShape = new int[xshape.length];
+            java.util.Arrays.fill(rowShape, 1);
+            rowShape[0] = n - 1;
+            rowShape[1] = k;
+            int[] full = xshape.clone();
+            full[0] = n - 1;
+            full[1] = k;
+            for (DType t : new DType[] {DType.I64, DType.I32}) {
+                NDArray rows = NDArray.of(ids, rowShape).to(t);
+                NDArray expanded = rows.expand(full);
+                NDArray dense = expanded.contiguous();
+                String what = t + " index, inner " + java.util.Arrays.toString(inner);
+                NDArray got = sameForAnyThreads(() -> x.gather(1, expanded));
+                assertArrayEquals(x.gather(1, dense).toFloatArray(), got.toFloatArray(), 0f, "gather, " + what);
+                int[] targets = xshape.clone();
+                targets[0] = n - 1;
+                NDArray src = NDArray.of(randn(r, DenseModel.count(full)), full);
+                NDArray sums = sameForAnyThreads(() -> NDArray.zeros(targets).scatterAdd(1, expanded, src));
+                assertArrayEquals(NDArray.zeros(targets).scatterAdd(1, dense, src).toFloatArray(),
+                        sums.toFloatArray(), 0f, "scatter_add, " + what);
+            }
+        }
+        NDArray bad = NDArray.of(new long[] {0, 9}, 1, 2, 1).expand(1, 2, 33);
+        NDArray x = NDArray.zeros(1, 9, 33);
+        IndexOutOfBoundsException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IndexOutOfBoundsException.class, () -> x.gather(1, bad));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("index 9"), e.getMessage());
+    }
+
     @Test
     void sortIsStableWithNanLast() {
         Random r = new Random(4);

@@ -75,6 +75,13 @@ final class IndexKernels {
      * smaller than x in every dim but {@code dim}.
      */
     static void gather(NDArray x, int dim, NDArray index, NDArray out) {
+        if (!index.isContiguous()) {
+            if (rowBroadcast(index, dim, dims(x))) {
+                gatherRows(x, dim, index, out);
+                return;
+            }
+            index = index.contiguous();
+        }
         int[] xs = dims(x);
         int[] is = dims(index);
         int[] xst = contiguousStrides(xs);
@@ -118,6 +125,13 @@ final class IndexKernels {
         DType t = self.dtype();
         if (t != DType.F32 && t != DType.I32 && t != DType.I64) {
             throw new IllegalArgumentException("scatter_add: unsupported dtype " + t + " (F32, I32 or I64)");
+        }
+        if (!index.isContiguous()) {
+            if (t == DType.F32 && rowBroadcast(index, dim, dims(self)) && rowBroadcast(index, dim, dims(src))) {
+                scatterAddRows(self, dim, index, src);
+                return;
+            }
+            index = index.contiguous();
         }
         int[] ss = dims(self);
         int[] is = dims(index);
@@ -231,6 +245,86 @@ final class IndexKernels {
     /** Element p of an I32 or I64 index storage (values were range-checked, so the narrowing is exact). */
     private static int indexAt(Object index, int p) {
         return index instanceof long[] l ? (int) l[p] : ((int[]) index)[p];
+    }
+
+    // ---- row-broadcast indices ------------------------------------------------------------------------------
+
+    /**
+     * Whether index (of the operand's rank) is a row index broadcast over the dims after {@code dim} (stride 0
+     * there, as MAE's {@code ids.unsqueeze(-1).expand(n, k, d)}) whose extents there equal the contiguous
+     * operand's: then every (outer, j) position moves one whole contiguous row, and the index need not be
+     * materialised (the expanded copy was megabytes of int64 per call).
+     */
+    private static boolean rowBroadcast(NDArray index, int dim, int[] operand) {
+        if (index.rank() == 0) {
+            return false;
+        }
+        int[] is = index.shape();
+        for (int i = dim + 1; i < is.length; i++) {
+            if (index.stride(i) != 0 && is[i] > 1) {
+                return false;
+            }
+        }
+        return product(is, dim + 1, is.length) > 1 && sameExtents(is, operand, dim + 1);
+    }
+
+    /** gather for a {@link #rowBroadcast} index: out row (o, j) = x row (o, index[o, j]), one copy each. */
+    private static void gatherRows(NDArray x, int dim, NDArray index, NDArray out) {
+        int[] xs = dims(x);
+        int[] is = index.shape();
+        int outer = product(is, 0, dim);
+        int k = is[dim];
+        int inner = product(is, dim + 1, is.length);
+        int[] xOuter = offsets(is, contiguousStrides(xs), 0, dim, x.offset());
+        int[] iOuter = offsets(is, index.strides(), 0, dim, index.offset());
+        int indexStride = index.stride(dim);
+        Object xa = CopyKernels.array(x);
+        Object oa = CopyKernels.array(out);
+        Object ia = CopyKernels.array(index);
+        int oo = out.offset();
+        Parallel.forRange(outer * k, Math.max(1, GRAIN_ELEMENTS / inner), (start, end) -> {
+            for (int r = start; r < end; r++) {
+                int o = r / k;
+                int v = indexAt(ia, iOuter[o] + (r - o * k) * indexStride);
+                System.arraycopy(xa, xOuter[o] + v * inner, oa, oo + r * inner, inner);
+            }
+        });
+    }
+
+    /**
+     * scatter_add for a {@link #rowBroadcast} index on F32: self row (o, index[o, j]) += src row (o, j), rows of
+     * one outer position in j order (as the general kernel: the same sums in the same order).
+     */
+    private static void scatterAddRows(NDArray self, int dim, NDArray index, NDArray src) {
+        int[] ss = dims(self);
+        int[] rs = dims(src);
+        int[] is = index.shape();
+        int outer = product(is, 0, dim);
+        int k = is[dim];
+        int inner = product(is, dim + 1, is.length);
+        if (outer == 0 || k == 0) {
+            return;
+        }
+        int[] selfOuter = offsets(is, contiguousStrides(ss), 0, dim, self.offset());
+        int[] srcOuter = offsets(is, contiguousStrides(rs), 0, dim, src.offset());
+        int[] iOuter = offsets(is, index.strides(), 0, dim, index.offset());
+        int indexStride = index.stride(dim);
+        float[] sa = CpuStorage.of(self).floats();
+        float[] ra = CpuStorage.of(src).floats();
+        Object ia = CopyKernels.array(index);
+        int chunk = Math.min(inner, 1024);
+        int chunks = (inner + chunk - 1) / chunk;
+        Parallel.forRange(outer * chunks, Math.max(1, GRAIN_ELEMENTS / Math.max(1, k * chunk)), (start, end) -> {
+            for (int task = start; task < end; task++) {
+                int o = task / chunks;
+                int i0 = (task - o * chunks) * chunk;
+                int len = Math.min(chunk, inner - i0);
+                for (int j = 0; j < k; j++) {
+                    int v = indexAt(ia, iOuter[o] + j * indexStride);
+                    ArrayLoops.addInto(sa, selfOuter[o] + v * inner + i0, ra, srcOuter[o] + j * inner + i0, len);
+                }
+            }
+        });
     }
 
     // ---- layout helpers -------------------------------------------------------------------------------------
