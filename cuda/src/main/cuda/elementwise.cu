@@ -166,6 +166,54 @@ extern "C" __global__ void binary_f32(Dims d, const float* a, int ao, Str as, co
     }
 }
 
+// ---- integer arithmetic (I32, I64), the CPU's rules (BinaryKernels.integer): add, subtract, multiply and pow wrap
+// around like Java's int and long (done in the unsigned type: signed overflow is undefined in C++); remainder and
+// floor_divide round toward -inf, and by -1 give 0 and the wrapped negation (x86 would trap on MIN / -1). A kernel
+// cannot throw: a zero divisor or a negative exponent stores the op code in *error (null for the ops that cannot
+// fail) for the Java side to raise the CPU's exception, and writes 0.
+template <typename T, typename U>
+__device__ __forceinline__ T integerOp(int op, T x, T y, int* error) {
+    switch (op) {
+        case B_ADD: return (T) ((U) x + (U) y);
+        case B_SUB: return (T) ((U) x - (U) y);
+        case B_MUL: return (T) ((U) x * (U) y);
+        case B_MAXIMUM: return x > y ? x : y;
+        case B_MINIMUM: return x < y ? x : y;
+        case B_POW: {
+            if (y < 0) { *error = op; return 0; }
+            U r = 1, base = (U) x;
+            for (T e = y; e > 0; e >>= 1) {
+                if (e & 1) r *= base;
+                base *= base;
+            }
+            return (T) r;
+        }
+        case B_REMAINDER: {
+            if (y == 0) { *error = op; return 0; }
+            if (y == -1) return 0;
+            T r = x % y;
+            return (r != 0 && ((r ^ y) < 0)) ? r + y : r;
+        }
+        default: {  // B_FLOOR_DIVIDE
+            if (y == 0) { *error = op; return 0; }
+            if (y == -1) return (T) ((U) 0 - (U) x);
+            T q = x / y;
+            return (x % y != 0 && ((x ^ y) < 0)) ? q - 1 : q;
+        }
+    }
+}
+
+#define BINARY_INT(NAME, T, U) \
+extern "C" __global__ void NAME(Dims d, const T* a, int ao, Str as, const T* b, int bo, Str bs, T* c, int co, \
+                                Str cs, int op, int* error) { \
+    GRID_STRIDE(i, d.n) { \
+        Coord k = coords(i, d); \
+        c[co + dot(k, d, cs)] = integerOp<T, U>(op, a[ao + dot(k, d, as)], b[bo + dot(k, d, bs)], error); \
+    } \
+}
+BINARY_INT(binary_i32, int, unsigned int)
+BINARY_INT(binary_i64, long long, unsigned long long)
+
 // ---- compare (CompareOp ordinals) and where
 extern "C" __global__ void compare_f32(Dims d, const float* a, int ao, Str as, const float* b, int bo, Str bs,
                                        unsigned char* c, int co, Str cs, int op) {

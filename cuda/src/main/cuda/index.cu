@@ -1,5 +1,5 @@
-// Index ops and resampling on the device, so that the MAE's token shuffles, the label embedding and the VAE's
-// upsampling stay on the GPU instead of round-tripping through the host.
+// Index ops on the device, so that the MAE's token shuffles and the label embedding stay on the GPU instead of
+// round-tripping through the host.
 //
 // gather and index_select share one kernel: the Java side describes both as a walk over the output's coordinates
 // with three strided operands (index, x, out), where x's stride along `dim` is zeroed and `strideD` is added per
@@ -34,56 +34,6 @@ extern "C" __global__ void scatter_add_f32(Dims d, const void* idx, int io, Str 
         Coord k = coords(i, d);
         long long j = indexAt(idx, is64, io + dot(k, d, is));
         atomicAdd(&self[fo + dot(k, d, fs) + (int) j * strideD], src[so + dot(k, d, ss)]);
-    }
-}
-
-// ---- interpolate: separable tap tables (index and weight per output row / column) computed by the CPU backend's
-// own code and uploaded, so the index rules (PyTorch's nearest quirks, linear clamping, cubic borders) exist once.
-// The weighted sums are evaluated in the CPU reference's order with explicit round-to-nearest multiplies and adds:
-// no fused multiply-add, so results equal the CPU's bit for bit. A null weight table means one tap of weight 1.
-
-__device__ __forceinline__ float rowTap(const float* row, const int* iw, const float* ww, int nw, int ox) {
-    if (nw == 1) return row[iw[ox]];
-    float s = __fmul_rn(row[iw[ox * nw]], ww[ox * nw]);
-    for (int t = 1; t < nw; t++) s = __fadd_rn(s, __fmul_rn(row[iw[ox * nw + t]], ww[ox * nw + t]));
-    return s;
-}
-
-// out[p, oy, ox] = Σ_j wh_j · (Σ_i ww_i · x[p, ih_j, iw_i]) over contiguous [planes, H, W] → [planes, OH, OW].
-extern "C" __global__ void interpolate_f32(int planes, int H, int W, int OH, int OW, const float* x, float* out,
-                                           const int* ih, const float* wh, int nh, const int* iw, const float* ww,
-                                           int nw) {
-    GRID_STRIDE(i, (long long) planes * OH * OW) {
-        int ox = (int) (i % OW), oy = (int) ((i / OW) % OH);
-        long long p = i / ((long long) OH * OW);
-        const float* plane = x + p * H * W;
-        float acc = 0.f;
-        for (int j = 0; j < nh; j++) {
-            float t = rowTap(plane + (long long) ih[oy * nh + j] * W, iw, ww, nw, ox);
-            float v = nh == 1 ? t : __fmul_rn(t, wh[oy * nh + j]);
-            acc = j == 0 ? v : __fadd_rn(acc, v);
-        }
-        out[i] = acc;
-    }
-}
-
-// The adjoint: gx[p, ih_j, iw_i] += (g[p, oy, ox] · wh_j) · ww_i for every output element and tap (gx zeroed
-// first). Atomic adds: sums agree with the CPU's to rounding.
-extern "C" __global__ void interpolate_bwd_f32(int planes, int H, int W, int OH, int OW, const float* g, float* gx,
-                                               const int* ih, const float* wh, int nh, const int* iw,
-                                               const float* ww, int nw) {
-    GRID_STRIDE(i, (long long) planes * OH * OW) {
-        int ox = (int) (i % OW), oy = (int) ((i / OW) % OH);
-        long long p = i / ((long long) OH * OW);
-        float v = g[i];
-        float* plane = gx + p * H * W;
-        for (int j = 0; j < nh; j++) {
-            float vh = nh == 1 ? v : __fmul_rn(v, wh[oy * nh + j]);
-            float* row = plane + (long long) ih[oy * nh + j] * W;
-            for (int t = 0; t < nw; t++) {
-                atomicAdd(&row[iw[ox * nw + t]], nw == 1 ? vh : __fmul_rn(vh, ww[ox * nw + t]));
-            }
-        }
     }
 }
 

@@ -122,28 +122,37 @@ extern "C" __global__ void reduce_cols_final_f32(int n, int splits, const double
     }
 }
 
-// MIN and MAX of integer arrays (index range checks, argsort results), laid out as reduce_f32; op is R_MAX or R_MIN.
-// Exact in any order, so one warp per output as above needs no care for determinism.
-#define REDUCE_MINMAX(NAME, T, LOWEST, HIGHEST) \
+// Integer reductions, laid out as reduce_f32: SUM, PROD, MAX and MIN of I64 arrays, MAX and MIN of I32 ones (index
+// range checks, argsort results), and of BOOL ones as 0/1 (the Java side passes ANY as MAX and ALL as MIN). W is
+// the type the warp folds in, U its unsigned twin: sums and products wrap around like Java's long, so every fold is
+// exact in any order and one warp per output needs no care for determinism.
+template <typename W, typename U>
+__device__ __forceinline__ W foldInt(int op, W acc, W v) {
+    switch (op) {
+        case R_SUM: return (W) ((U) acc + (U) v);
+        case R_PROD: return (W) ((U) acc * (U) v);
+        case R_MIN: return v < acc ? v : acc;
+        default: return v > acc ? v : acc;
+    }
+}
+
+#define REDUCE_INT(NAME, T, W, U, LOWEST, HIGHEST) \
 extern "C" __global__ void NAME(Dims kd, Str kx, Dims rd, Str rx, const T* x, int xo, T* out, int op) { \
     int lane = threadIdx.x & 31; \
     long long warps = ((long long)gridDim.x * blockDim.x) >> 5; \
+    W id = op == R_SUM ? (W) 0 : op == R_PROD ? (W) 1 : op == R_MIN ? (W) (HIGHEST) : (W) (LOWEST); \
     for (long long o = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5; o < kd.n; o += warps) { \
         const T* base = x + xo + offsetOf(o, kd, kx); \
-        T acc = op == R_MIN ? HIGHEST : LOWEST; \
-        for (long long j = lane; j < rd.n; j += 32) { \
-            T v = base[offsetOf(j, rd, rx)]; \
-            acc = op == R_MIN ? (v < acc ? v : acc) : (v > acc ? v : acc); \
-        } \
-        for (int s = 16; s > 0; s >>= 1) { \
-            T w = __shfl_xor_sync(0xffffffffu, acc, s); \
-            acc = op == R_MIN ? (w < acc ? w : acc) : (w > acc ? w : acc); \
-        } \
-        if (lane == 0) out[o] = acc; \
+        W acc = id; \
+        for (long long j = lane; j < rd.n; j += 32) acc = foldInt<W, U>(op, acc, (W) base[offsetOf(j, rd, rx)]); \
+        for (int s = 16; s > 0; s >>= 1) acc = foldInt<W, U>(op, acc, __shfl_xor_sync(0xffffffffu, acc, s)); \
+        if (lane == 0) out[o] = (T) acc; \
     } \
 }
-REDUCE_MINMAX(reduce_minmax_i32, int, (-2147483647 - 1), 2147483647)
-REDUCE_MINMAX(reduce_minmax_i64, long long, (-9223372036854775807LL - 1), 9223372036854775807LL)
+REDUCE_INT(reduce_int_i32, int, int, unsigned int, (-2147483647 - 1), 2147483647)
+REDUCE_INT(reduce_int_i64, long long, long long, unsigned long long, (-9223372036854775807LL - 1), \
+           9223372036854775807LL)
+REDUCE_INT(reduce_int_bool, unsigned char, int, unsigned int, 0, 1)
 
 // Running sums and products (cumsum, cumprod) of a contiguous [outer, n, inner] array along n: one thread per
 // (outer, inner) position scans sequentially, floats accumulating in double and rounding each prefix once, as the

@@ -51,7 +51,7 @@ final class Cuda {
     /** Threads per block of the elementwise and warp-per-row kernels. */
     static final int BLOCK = 256;
 
-    private static final String[] MODULES = {"elementwise", "reduce", "norm", "attention", "conv", "index"};
+    private static final String[] MODULES = {"elementwise", "reduce", "norm", "attention", "conv", "index", "resample"};
 
     final int index;
     final String name;

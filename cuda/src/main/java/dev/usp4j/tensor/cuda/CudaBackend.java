@@ -21,7 +21,6 @@ import dev.usp4j.tensor.ReduceOp;
 import dev.usp4j.tensor.Storage;
 import dev.usp4j.tensor.UnaryOp;
 import dev.usp4j.tensor.cpu.CpuStorage;
-import dev.usp4j.tensor.cpu.InterpolationKernels;
 import dev.usp4j.tensor.random.Distribution;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -36,9 +35,9 @@ import jcuda.Pointer;
 /**
  * The CUDA backend: every {@link Backend} op of arrays on {@code cuda:N}, computed by the PTX kernels of
  * {@code src/main/cuda} and by cuBLAS, with the CPU backend's semantics (the CPU is the reference it is tested
- * against). Ops without a CUDA kernel yet (top-k, sorting rows over 4096 (2048 for I64), pooling, padding, integer
- * arithmetic and sums, cumulative ops of strided or I32 arrays, scatter-add into integer arrays) run on the CPU over host copies of their operands
- * and say so in {@link #hostFallbacks()}: they give the same results, at the cost of a transfer.
+ * against). Ops without a CUDA kernel yet (sorting and top-k of rows over 4096 elements (2048 for I64), unsorted
+ * top-k of F32 and I32 rows, unary ops of integer arrays, cumulative ops of strided or I32 arrays, scatter-add into
+ * integer arrays, arithmetic on BF16/F16 arrays) run on the CPU over host copies of their operands and say so in {@link #hostFallbacks()}: they give the same results, at the cost of a transfer.
  *
  * <p>Matrix products use cuBLAS in the precision {@code -Dusp4j.cuda.matmul=fp32|tf32|bf16} (fp32 by default, the
  * one that meets the CPU's tolerances); where cuBLAS does not load, the backend's own tiled kernel.
@@ -60,6 +59,7 @@ public final class CudaBackend implements Backend {
     private final Map<String, LongAdder> fallbacks = new ConcurrentHashMap<>();
     private final CudaStorage cublasWorkspace;
     private final PinnedStaging staging;
+    private final CudaResampling resampling;
     private volatile boolean pinnedStaging = !"false".equals(System.getProperty("usp4j.cuda.pinned"));
     private volatile Precision precision;
     private volatile boolean useCublas;
@@ -72,6 +72,7 @@ public final class CudaBackend implements Backend {
         this.cuda = Cuda.open(device.index());
         this.allocator = new CudaAllocator(cuda);
         this.staging = new PinnedStaging(cuda);
+        this.resampling = new CudaResampling(this, cuda);
         List<String> why = new ArrayList<>();
         this.cublas = Cublas.load(why);
         this.cublasStatus = cublas != null ? "cuBLAS " + cublas.library
@@ -271,22 +272,27 @@ public final class CudaBackend implements Backend {
         throw new IllegalArgumentException("cuda backend of " + device + " received storage on " + s.device());
     }
 
+    /** The device storage of an array of this backend. */
+    CudaStorage storage(NDArray a) {
+        return device(a.storage());
+    }
+
     /** Base address of an array's storage (offsets are passed to the kernels apart). */
-    private long base(NDArray a) {
+    long base(NDArray a) {
         return device(a.storage()).address(0);
     }
 
     /** Address of an array's first element. */
-    private long addr(NDArray a) {
+    long addr(NDArray a) {
         return device(a.storage()).address(a.offset());
     }
 
     /** Address of a nullable array's first element (0 for null). */
-    private long addrOrNull(NDArray a) {
+    long addrOrNull(NDArray a) {
         return a == null ? 0L : addr(contiguous(a));
     }
 
-    private static NDArray contiguous(NDArray a) {
+    static NDArray contiguous(NDArray a) {
         return a.isContiguous() ? a : a.contiguous();
     }
 
@@ -354,7 +360,13 @@ public final class CudaBackend implements Backend {
             return;
         }
         Cuda.Args args = new Cuda.Args().struct(s.dims()).ptr(base(dst)).i(dst.offset()).struct(s.str(0));
-        switch (dst.dtype()) {
+        rawValue(args, dst.dtype(), value);
+        cuda.launch("fill_b" + dst.dtype().byteSize(), Cuda.blocksFor(s.n, Cuda.BLOCK), Cuda.BLOCK, args);
+    }
+
+    /** Appends {@code value} in dtype t as the raw bits a kernel's {@code T value} parameter reads. */
+    static void rawValue(Cuda.Args args, DType t, double value) {
+        switch (t) {
             case F32 -> args.i(Float.floatToRawIntBits((float) value));
             case BF16 -> args.i(HalfFloats.floatToBf16((float) value) & 0xffff);
             case F16 -> args.i(HalfFloats.floatToF16((float) value) & 0xffff);
@@ -362,7 +374,6 @@ public final class CudaBackend implements Backend {
             case I64 -> args.l((long) value);
             case BOOL -> args.i(value != 0 ? 1 : 0);
         }
-        cuda.launch("fill_b" + dst.dtype().byteSize(), Cuda.blocksFor(s.n, Cuda.BLOCK), Cuda.BLOCK, args);
     }
 
     @Override
@@ -405,7 +416,7 @@ public final class CudaBackend implements Backend {
 
     // ---- elementwise -----------------------------------------------------------------------------------------
 
-    private static boolean allF32(NDArray... arrays) {
+    static boolean allF32(NDArray... arrays) {
         for (NDArray a : arrays) {
             if (a.dtype() != DType.F32) {
                 return false;
@@ -450,6 +461,9 @@ public final class CudaBackend implements Backend {
                 return;
             }
         }
+        if (integerBinary(op, a, b, out)) {
+            return;
+        }
         Strided s = allF32(a, b, out) ? Strided.of(out.shape(), a, b, out) : null;
         if (s == null) {
             HostCall c = new HostCall("binary " + op);
@@ -458,6 +472,42 @@ public final class CudaBackend implements Backend {
             return;
         }
         launchBinary("binary_f32", s, a, b, out, op.ordinal());
+    }
+
+    /**
+     * I32 and I64 arithmetic on the device (false where it does not apply). The ops that can fail (a zero divisor,
+     * a negative exponent) get a device flag, read back after the launch, so that they throw the CPU's exception.
+     */
+    private boolean integerBinary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        DType t = out.dtype();
+        boolean integer = switch (op) {
+            case ADD, SUB, MUL, MAXIMUM, MINIMUM, POW, REMAINDER, FLOOR_DIVIDE -> true;
+            default -> false;
+        };
+        Strided s = integer && (t == DType.I32 || t == DType.I64) && a.dtype() == t && b.dtype() == t
+                ? Strided.of(out.shape(), a, b, out) : null;
+        if (s == null) {
+            return false;
+        }
+        if (s.n == 0) {
+            return true;
+        }
+        boolean canFail = op == BinaryOp.POW || op == BinaryOp.REMAINDER || op == BinaryOp.FLOOR_DIVIDE;
+        NDArray error = canFail ? NDArray.of(allocate(DType.I32, 1), 1) : null;
+        cuda.launch(t == DType.I32 ? "binary_i32" : "binary_i64", Cuda.blocksFor(s.n, Cuda.BLOCK), Cuda.BLOCK,
+                new Cuda.Args().struct(s.dims()).ptr(base(a)).i(a.offset()).struct(s.str(0)).ptr(base(b))
+                        .i(b.offset()).struct(s.str(1)).ptr(base(out)).i(out.offset()).struct(s.str(2))
+                        .i(op.ordinal()).ptr(error == null ? 0L : addr(error)));
+        if (error != null) {
+            int code = ((CpuStorage) toHost(error.storage())).ints()[0];
+            recycle(error.storage());
+            if (code != 0) {
+                throw new ArithmeticException(op == BinaryOp.POW
+                        ? "pow: integers to negative integer powers are not allowed (a " + t + " exponent is negative)"
+                        : op.name().toLowerCase(Locale.ROOT) + ": integer division by zero");
+            }
+        }
+        return true;
     }
 
     /** Launches a two-operand elementwise kernel (dims, a, b, out views, op code) over {@code s}. */
@@ -529,18 +579,25 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out) {
-        boolean integerMinMax = (op == ReduceOp.MIN || op == ReduceOp.MAX) && x.dtype() == out.dtype()
-                && (x.dtype() == DType.I32 || x.dtype() == DType.I64);
-        if (integerMinMax) {
-            Strided[] ikr = split(x, reduced);
-            if (ikr != null) {
-                if (ikr[0].n > 0) {
-                    cuda.launch(x.dtype() == DType.I32 ? "reduce_minmax_i32" : "reduce_minmax_i64",
-                            Cuda.blocksFor((long) ikr[0].n * 32, Cuda.BLOCK), Cuda.BLOCK,
-                            reductionArgs(ikr, x, out).i(op.ordinal()));
-                }
-                return;
+        boolean integer = x.dtype() == out.dtype() && switch (x.dtype()) {
+            case I64 -> op == ReduceOp.SUM || op == ReduceOp.PROD || op == ReduceOp.MAX || op == ReduceOp.MIN;
+            case I32 -> op == ReduceOp.MAX || op == ReduceOp.MIN;
+            case BOOL -> op == ReduceOp.ANY || op == ReduceOp.ALL || op == ReduceOp.MAX || op == ReduceOp.MIN;
+            default -> false;
+        };
+        Strided[] ikr = integer ? split(x, reduced) : null;
+        if (ikr != null) {
+            if (ikr[0].n > 0 && ikr[1].n == 0 && (op == ReduceOp.MAX || op == ReduceOp.MIN)) {
+                throw new IllegalArgumentException(op.name().toLowerCase(Locale.ROOT)
+                        + ": cannot reduce an empty dim of shape " + java.util.Arrays.toString(x.shape()));
             }
+            if (ikr[0].n > 0) {
+                // The kernel folds booleans as 0/1: ANY is their MAX, ALL their MIN.
+                ReduceOp code = op == ReduceOp.ANY ? ReduceOp.MAX : op == ReduceOp.ALL ? ReduceOp.MIN : op;
+                cuda.launch("reduce_int_" + code(x.dtype()), Cuda.blocksFor((long) ikr[0].n * 32, Cuda.BLOCK),
+                        Cuda.BLOCK, reductionArgs(ikr, x, out).i(code.ordinal()));
+            }
+            return;
         }
         Strided[] kr = allF32(x, out) && op.ordinal() <= ReduceOp.LOGSUMEXP.ordinal() ? split(x, reduced) : null;
         if (kr == null) {
@@ -1154,91 +1211,57 @@ public final class CudaBackend implements Backend {
     @Override
     public void interpolate(NDArray x, InterpolationMode mode, boolean alignCorners, double scaleH, double scaleW,
                             NDArray out) {
-        if (!allF32(x, out) || !out.isContiguous()) {
+        if (!resampling.interpolate(x, mode, alignCorners, scaleH, scaleW, out)) {
             HostCall c = new HostCall("interpolate");
             cpu.interpolate(c.h(x), mode, alignCorners, scaleH, scaleW, c.h(out));
             c.done();
-            return;
-        }
-        // The CPU's channels-last nearest rules apply to the forward exactly when C = 1 (InterpolationKernels).
-        resample("interpolate_f32", contiguous(x), out, mode, alignCorners, scaleH, scaleW, x.size(1) == 1);
-    }
-
-    /**
-     * Launches a resampling kernel from {@code src} [N,C,H,W] or [N,C,OH,OW] (contiguous) into {@code dst}, with the
-     * tap tables of the CPU backend uploaded; {@code full} is the [N,C,H,W] side, {@code resized} the other.
-     */
-    private void resample(String kernel, NDArray src, NDArray dst, InterpolationMode mode, boolean alignCorners,
-                          double scaleH, double scaleW, boolean nearestShortcuts) {
-        boolean forward = kernel.equals("interpolate_f32");
-        NDArray full = forward ? src : dst;
-        NDArray resized = forward ? dst : src;
-        int planes = full.size(0) * full.size(1);
-        int h = full.size(2);
-        int w = full.size(3);
-        int oh = resized.size(2);
-        int ow = resized.size(3);
-        if ((long) planes * oh * ow == 0) {
-            return;
-        }
-        InterpolationKernels.Taps th = InterpolationKernels.taps(mode, h, oh, alignCorners, scaleH, nearestShortcuts);
-        InterpolationKernels.Taps tw = InterpolationKernels.taps(mode, w, ow, alignCorners, scaleW, nearestShortcuts);
-        NDArray ih = NDArray.of(th.idx(), th.idx().length).to(device);
-        NDArray iw = NDArray.of(tw.idx(), tw.idx().length).to(device);
-        NDArray wh = th.wt() == null ? null : NDArray.of(th.wt(), th.wt().length).to(device);
-        NDArray ww = tw.wt() == null ? null : NDArray.of(tw.wt(), tw.wt().length).to(device);
-        cuda.launch(kernel, Cuda.blocksFor((long) planes * oh * ow, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                .i(planes).i(h).i(w).i(oh).i(ow).ptr(addr(src)).ptr(addr(dst)).ptr(addr(ih)).ptr(addrOrNull(wh))
-                .i(th.taps()).ptr(addr(iw)).ptr(addrOrNull(ww)).i(tw.taps()));
-        for (NDArray t : new NDArray[] {ih, iw, wh, ww}) {
-            if (t != null) {
-                recycle(t.storage());
-            }
         }
     }
 
     @Override
     public void avgPool2d(NDArray x, Pool2dSpec spec, NDArray out) {
-        HostCall c = new HostCall("avgPool2d");
-        cpu.avgPool2d(c.h(x), spec, c.h(out));
-        c.done();
+        if (!resampling.avgPool2d(x, spec, out)) {
+            HostCall c = new HostCall("avgPool2d");
+            cpu.avgPool2d(c.h(x), spec, c.h(out));
+            c.done();
+        }
     }
 
     @Override
     public void pad(NDArray x, int[] pads, PadMode mode, double value, NDArray out) {
-        HostCall c = new HostCall("pad");
-        cpu.pad(c.h(x), pads, mode, value, c.h(out));
-        c.done();
+        if (!resampling.pad(x, pads, mode, value, out)) {
+            HostCall c = new HostCall("pad");
+            cpu.pad(c.h(x), pads, mode, value, c.h(out));
+            c.done();
+        }
     }
 
     @Override
     public void interpolateBackward(NDArray gradOut, InterpolationMode mode, boolean alignCorners, double scaleH,
                                     double scaleW, NDArray gradIn) {
-        if (!allF32(gradOut, gradIn) || !gradIn.isContiguous()) {
+        if (!resampling.interpolateBackward(gradOut, mode, alignCorners, scaleH, scaleW, gradIn)) {
             HostCall c = new HostCall("interpolateBackward");
             cpu.interpolateBackward(c.h(gradOut), mode, alignCorners, scaleH, scaleW, c.h(gradIn));
             c.done();
-            return;
         }
-        if (gradIn.numel() > 0) {
-            cuMemsetD32(device(gradIn.storage()).pointer().plus(4L * gradIn.offset()), 0, gradIn.numel());
-        }
-        // PyTorch 1.13's nearest backward takes the shortcuts whatever C is (ResampleBackwardKernels).
-        resample("interpolate_bwd_f32", contiguous(gradOut), gradIn, mode, alignCorners, scaleH, scaleW, true);
     }
 
     @Override
     public void avgPool2dBackward(NDArray gradOut, Pool2dSpec spec, NDArray gradIn) {
-        HostCall c = new HostCall("avgPool2dBackward");
-        cpu.avgPool2dBackward(c.h(gradOut), spec, c.h(gradIn));
-        c.done();
+        if (!resampling.avgPool2dBackward(gradOut, spec, gradIn)) {
+            HostCall c = new HostCall("avgPool2dBackward");
+            cpu.avgPool2dBackward(c.h(gradOut), spec, c.h(gradIn));
+            c.done();
+        }
     }
 
     @Override
     public void padBackward(NDArray gradOut, int[] pads, PadMode mode, NDArray gradIn) {
-        HostCall c = new HostCall("padBackward");
-        cpu.padBackward(c.h(gradOut), pads, mode, c.h(gradIn));
-        c.done();
+        if (!resampling.padBackward(gradOut, pads, mode, gradIn)) {
+            HostCall c = new HostCall("padBackward");
+            cpu.padBackward(c.h(gradOut), pads, mode, c.h(gradIn));
+            c.done();
+        }
     }
 
     @Override
@@ -1350,8 +1373,29 @@ public final class CudaBackend implements Backend {
         c.done();
     }
 
+    /**
+     * The first k of the stable sort along dim, as the CPU's topk gives them when sorted (and for I64 always):
+     * the rows sorted on the device into full-size scratch, then narrowed. The CPU's unsorted order (what its
+     * selection leaves) is not reproduced on the device: those calls run on the host.
+     */
     @Override
     public void topk(NDArray x, int k, int dim, boolean largest, boolean sorted, NDArray values, NDArray indices) {
+        DType t = x.dtype();
+        int n = x.size(dim);
+        if ((sorted || t == DType.I64) && (t == DType.F32 || t == DType.I32 || t == DType.I64)
+                && n <= (t == DType.I64 ? SORT_MAX / 2 : SORT_MAX) && x.isContiguous()) {
+            if (k == 0 || x.numel() == 0) {
+                return;
+            }
+            NDArray sv = NDArray.of(allocateForOutput(t, x.numel()), x.shape());
+            NDArray si = NDArray.of(allocateForOutput(DType.I64, x.numel()), x.shape());
+            sort(x, dim, largest, sv, si);
+            copy(sv.narrow(dim, 0, k), values);
+            copy(si.narrow(dim, 0, k), indices);
+            recycle(sv.storage());
+            recycle(si.storage());
+            return;
+        }
         HostCall c = new HostCall("topk");
         cpu.topk(c.h(x), k, dim, largest, sorted, c.h(values), c.h(indices));
         c.done();

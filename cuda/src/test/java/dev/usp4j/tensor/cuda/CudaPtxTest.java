@@ -75,16 +75,19 @@ class CudaPtxTest {
             kernels.addAll(Cuda.entries(ptx(m)));
         }
         List<String> wanted = new ArrayList<>();
-        String src = Files.readString(MODULE.resolve("src/main/java/dev/usp4j/tensor/cuda/CudaBackend.java"));
-        Matcher launch = Pattern.compile("launch\\(\"(\\w+)\",").matcher(src);
-        while (launch.find()) {
-            wanted.add(launch.group(1));
+        for (String file : new String[] {"CudaBackend.java", "CudaResampling.java"}) {
+            String src = Files.readString(MODULE.resolve("src/main/java/dev/usp4j/tensor/cuda/" + file));
+            Matcher launch = Pattern.compile("launch\\(\"(\\w+)\",").matcher(src);
+            while (launch.find()) {
+                wanted.add(launch.group(1));
+            }
         }
-        assertTrue(wanted.size() > 15, "found only " + wanted);
+        assertTrue(wanted.size() > 20, "found only " + wanted);
         for (int bytes : new int[] {1, 2, 4, 8}) {
             wanted.add("copy_b" + bytes);
             wanted.add("fill_b" + bytes);
             wanted.add("gather_b" + bytes);
+            wanted.add("pad_b" + bytes);
         }
         for (String v : new String[] {"", "2"}) {
             for (int dim : new int[] {32, 64}) {
@@ -102,8 +105,11 @@ class CudaPtxTest {
         wanted.add("cumulative_f32");
         wanted.add("cumulative_i64");
         wanted.add("sort_f32");
-        wanted.add("reduce_minmax_i32");
-        wanted.add("reduce_minmax_i64");
+        for (String t : new String[] {"i32", "i64", "bool"}) {
+            wanted.add("reduce_int_" + t);
+        }
+        wanted.add("binary_i32");
+        wanted.add("binary_i64");
         wanted.add("sort_i32");
         wanted.add("sort_i64");
         wanted.add("compare_i32");

@@ -2,6 +2,7 @@ package dev.usp4j.tensor.cuda;
 
 import static dev.usp4j.tensor.cuda.CudaTesting.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.usp4j.tensor.AttentionResult;
@@ -15,6 +16,7 @@ import dev.usp4j.tensor.NormResult;
 import dev.usp4j.tensor.PadMode;
 import dev.usp4j.tensor.Pool2dSpec;
 import dev.usp4j.tensor.random.Generator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
@@ -349,16 +351,138 @@ abstract class DeviceOpsContract {
     }
 
     @Test
-    void opsWithoutKernelsGiveTheCpuResults() {
+    void assortedOpsGiveTheCpuResults() {
         NDArray x = randn(31, 2, 3, 8, 8);
         same("interpolate", 0, v -> Functional.interpolate(v, 16, 16, InterpolationMode.NEAREST, false), x);
-        same("avg pool", ELEMENTWISE, v -> Functional.avgPool2d(v, Pool2dSpec.of(2)), x);
-        same("pad", 0, v -> Functional.pad(v, new int[] {1, 1, 2, 0}, PadMode.REFLECT, 0), x);
         same("sort", 0, v -> v.sort(3, true).values(), x);
         same("cumsum", ELEMENTWISE, v -> v.cumsum(2), x);
         same("argmax", 0, v -> v.argmax(1, false), x);
         NDArray idx = NDArray.of(new long[] {2, 0, 1, 1}, 4);
         assertClose("index select", x.indexSelect(1, idx), d(x).indexSelect(1, d(idx)), 0);
+    }
+
+    @Test
+    void padsInEveryModeAndDtypeForwardAndBackward() {
+        NDArray x = randn(110, 2, 3, 5, 6);
+        for (PadMode mode : PadMode.values()) {
+            for (int[] pads : new int[][] {{1, 2}, {2, 1, 0, 3}, {1, 1, 2, 2, 1, 0}, {0, 0, 1, 1}}) {
+                String s = "pad " + mode + " " + Arrays.toString(pads);
+                NDArray y = Functional.pad(x, pads, mode, 0.5);
+                assertClose(s, y, Functional.pad(d(x), pads, mode, 0.5), 0);
+                // The same passes over the dims, adding in the same order: equal bit for bit.
+                NDArray g = randn(111, y.shape());
+                assertClose(s + " backward", Functional.padBackward(g, x.shape(), pads, mode),
+                        Functional.padBackward(d(g), x.shape(), pads, mode), 0);
+            }
+        }
+        int[] crop = {-1, 2, 1, -2};
+        NDArray y = Functional.pad(x, crop, PadMode.CONSTANT, 3);
+        assertClose("constant pad that crops", y, Functional.pad(d(x), crop, PadMode.CONSTANT, 3), 0);
+        NDArray g = randn(112, y.shape());
+        assertClose("constant pad that crops, backward", Functional.padBackward(g, x.shape(), crop, PadMode.CONSTANT),
+                Functional.padBackward(d(g), x.shape(), crop, PadMode.CONSTANT), 0);
+        same("pad of a transposed view", 0, v -> Functional.pad(v.transpose(1, 3), new int[] {1, 0, 0, 2},
+                PadMode.REPLICATE, 0), x);
+        for (DType t : DType.values()) {
+            NDArray xt = x.mul(7).to(t);
+            same("pad " + t, 0, v -> Functional.pad(v, new int[] {1, 2, 2, 0}, PadMode.CONSTANT, 1), xt);
+            same("reflect pad " + t, 0, v -> Functional.pad(v, new int[] {3, 1}, PadMode.REFLECT, 0), xt);
+        }
+        same("pad of an empty array", 0, v -> Functional.pad(v, new int[] {1, 1}, PadMode.CONSTANT, 2),
+                NDArray.zeros(3, 0));
+    }
+
+    @Test
+    void averagePoolingForwardAndBackwardInEveryGeometry() {
+        NDArray x = randn(120, 2, 3, 9, 8);
+        Pool2dSpec[] specs = {Pool2dSpec.of(2), Pool2dSpec.of(3), new Pool2dSpec(3, 3, 2, 2, 1, 1, false, true, 0),
+            new Pool2dSpec(3, 2, 2, 3, 1, 1, true, false, 0), new Pool2dSpec(2, 3, 1, 2, 0, 1, true, true, 5)};
+        for (Pool2dSpec spec : specs) {
+            String s = "avg_pool2d " + spec;
+            // Window sums in the CPU's order and one division: equal bit for bit, the gradient too.
+            NDArray y = Functional.avgPool2d(x, spec);
+            assertClose(s, y, Functional.avgPool2d(d(x), spec), 0);
+            NDArray g = randn(121, y.shape());
+            assertClose(s + " backward", Functional.avgPool2dBackward(g, x.shape(), spec),
+                    Functional.avgPool2dBackward(d(g), x.shape(), spec), 0);
+        }
+        same("avg_pool2d of a transposed view", 0, v -> Functional.avgPool2d(v.transpose(2, 3), Pool2dSpec.of(2)), x);
+    }
+
+    @Test
+    void topkOfEveryDtypeWithTiesAndNans() {
+        float[] values = randn(130, 3, 37, 5).mul(2).round().toFloatArray();  // many ties
+        values[5] = Float.NaN;
+        values[41] = Float.NaN;
+        values[60] = Float.NEGATIVE_INFINITY;
+        NDArray x = NDArray.of(values, 3, 37, 5);
+        NDArray longs = NDArray.randint(new Generator(131), -4, 4, 3, 37, 5).mul(1L << 40);
+        for (NDArray a : new NDArray[] {x, x.to(DType.I32), longs}) {
+            for (boolean largest : new boolean[] {true, false}) {
+                for (int dim : new int[] {1, 2, 0}) {
+                    for (int k : new int[] {1, 3}) {
+                        // Unsorted top-k is the CPU's selection order (on the host), except for I64 (sorted).
+                        for (boolean sorted : new boolean[] {true, false}) {
+                            String s = "topk " + a.dtype() + " k=" + k + " dim " + dim + (largest ? " largest" : "")
+                                    + (sorted ? " sorted" : "");
+                            var c = a.topk(k, dim, largest, sorted);
+                            var g = d(a).topk(k, dim, largest, sorted);
+                            assertClose(s + " values", c.values(), g.values(), 0);
+                            assertClose(s + " indices", c.indices(), g.indices(), 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void integerArithmeticWrapsAndRoundsTowardMinusInfinity() {
+        for (DType t : new DType[] {DType.I32, DType.I64}) {
+            NDArray a = NDArray.randint(new Generator(140), -50, 50, 4, 6).to(t);
+            NDArray b = NDArray.of(new long[] {-7, -3, -1, 1, 2, 5}, 6).to(t);  // broadcast along rows
+            assertClose(t + " add", a.add(b), d(a).add(d(b)), 0);
+            assertClose(t + " sub", a.sub(b), d(a).sub(d(b)), 0);
+            assertClose(t + " mul", a.mul(b), d(a).mul(d(b)), 0);
+            assertClose(t + " maximum", a.maximum(b), d(a).maximum(d(b)), 0);
+            assertClose(t + " minimum", a.minimum(b), d(a).minimum(d(b)), 0);
+            assertClose(t + " remainder", a.remainder(b), d(a).remainder(d(b)), 0);
+            assertClose(t + " floor_divide", a.floorDivide(b), d(a).floorDivide(d(b)), 0);
+            NDArray e = NDArray.of(new long[] {0, 1, 2, 3, 7, 40}, 6).to(t);
+            assertClose(t + " pow (wrapping)", a.pow(e), d(a).pow(d(e)), 0);
+            assertClose(t + " of a transposed view", a.transpose(0, 1).mul(a.transpose(0, 1)),
+                    d(a).transpose(0, 1).mul(d(a).transpose(0, 1)), 0);
+            long min = t == DType.I32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
+            long max = t == DType.I32 ? Integer.MAX_VALUE : Long.MAX_VALUE;
+            NDArray edges = NDArray.of(new long[] {min, max, min, -9}, 4).to(t);
+            NDArray by = NDArray.of(new long[] {-1, 1, -1, -1}, 4).to(t);
+            assertClose(t + " wraps like Java", edges.add(by), d(edges).add(d(by)), 0);
+            assertClose(t + " MIN / -1", edges.floorDivide(by), d(edges).floorDivide(d(by)), 0);
+            assertClose(t + " MIN % -1", edges.remainder(by), d(edges).remainder(d(by)), 0);
+            NDArray zero = NDArray.of(new long[] {1, 0, 1, 1}, 4).to(t);
+            assertThrows(ArithmeticException.class, () -> edges.remainder(zero), "CPU remainder by zero");
+            assertThrows(ArithmeticException.class, () -> d(edges).remainder(d(zero)), t + " remainder by zero");
+            assertThrows(ArithmeticException.class, () -> d(edges).floorDivide(d(zero)), t + " floor_divide by zero");
+            assertThrows(ArithmeticException.class, () -> d(edges).pow(d(by)), t + " negative integer power");
+        }
+    }
+
+    @Test
+    void integerAndBooleanReductionsAreExact() {
+        NDArray longs = NDArray.randint(new Generator(150), -1000, 1000, 5, 40, 6).mul(1L << 44);  // sums wrap
+        for (int[] dims : new int[][] {{1}, {0, 2}, {2}, {0, 1, 2}}) {
+            String s = " over " + Arrays.toString(dims);
+            same("I64 sum" + s, 0, v -> v.sum(dims, false), longs);
+            same("I64 prod" + s, 0, v -> v.prod(dims, true), longs);
+            same("I64 amax" + s, 0, v -> v.amax(dims, false), longs);
+            same("I64 amin" + s, 0, v -> v.amin(dims, false), longs);
+            same("I32 amax" + s, 0, v -> v.amax(dims, false), longs.remainder(997).to(DType.I32));
+            NDArray bools = NDArray.rand(new Generator(151), 5, 40, 6).gt(0.97);
+            same("any" + s, 0, v -> v.any(dims, false), bools);
+            same("all" + s, 0, v -> v.all(dims, false), bools.logicalNot());
+        }
+        same("I64 sum of a transposed view", 0, v -> v.transpose(0, 2).sum(new int[] {1}, false), longs);
+        same("sum over an empty dim", 0, v -> v.sum(new int[] {1}, false), NDArray.zeros(DType.I64, 3, 0));
     }
 
     @Test

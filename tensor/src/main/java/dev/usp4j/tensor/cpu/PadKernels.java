@@ -37,7 +37,7 @@ final class PadKernels {
         for (int d = 0; d < rank; d++) {
             int k = rank - 1 - d;
             int lo = 2 * k < pads.length ? pads[2 * k] : 0;
-            map[d] = axisMap(mode, in[d], lo, os[d]);
+            map[d] = mode.axisMap(in[d], lo, os[d]);
         }
         int[] inStrides = new int[rank];
         for (int d = rank - 1, s = 1; d >= 0; d--) {
@@ -81,21 +81,6 @@ final class PadKernels {
                 }
             }
         });
-    }
-
-    /** Input coordinate of each output coordinate along one dim of extent n padded by lo before; −1: constant. */
-    static int[] axisMap(PadMode mode, int n, int lo, int m) {
-        int[] map = new int[m];
-        for (int o = 0; o < m; o++) {
-            int i = o - lo;
-            map[o] = switch (mode) {
-                case CONSTANT -> i >= 0 && i < n ? i : -1;
-                case REFLECT -> i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i);
-                case REPLICATE -> Math.clamp(i, 0, n - 1);
-                case CIRCULAR -> Math.floorMod(i, n);
-            };
-        }
-        return map;
     }
 
     private static void fill(DType t, Object oa, int dst, int len, double value) {

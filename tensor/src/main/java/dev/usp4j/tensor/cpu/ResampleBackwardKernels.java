@@ -228,7 +228,7 @@ final class ResampleBackwardKernels {
                 continue;
             }
             int k = rank - 1 - d;
-            int[] map = PadKernels.axisMap(mode, in[d], pads[2 * k], cur[d]);
+            int[] map = mode.axisMap(in[d], pads[2 * k], cur[d]);
             int[] next = cur.clone();
             next[d] = in[d];
             // Intermediates from the pool and back to it: fresh multi-megabyte arrays are humongous objects in
@@ -273,23 +273,9 @@ final class ResampleBackwardKernels {
         for (int i = d + 1; i < shape.length; i++) {
             inner *= shape[i];
         }
-        // The output coordinates of each input coordinate, ascending (CSR: from[i] .. from[i+1]).
-        int[] from = new int[n + 1];
-        for (int o = 0; o < m; o++) {
-            if (map[o] >= 0) {
-                from[map[o] + 1]++;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            from[i + 1] += from[i];
-        }
-        int[] list = new int[from[n]];
-        int[] fill = Arrays.copyOf(from, n);
-        for (int o = 0; o < m; o++) {
-            if (map[o] >= 0) {
-                list[fill[map[o]]++] = o;
-            }
-        }
+        int[][] csr = PadMode.preimages(map, n);
+        int[] from = csr[0];
+        int[] list = csr[1];
         int len = inner;
         Parallel.forRange(outer * n, Math.max(1, 16384 / Math.max(1, len * Math.max(1, m / Math.max(1, n)))),
                 (r0, r1) -> {
