@@ -11,13 +11,15 @@ __device__ __forceinline__ long long indexAt(const void* idx, int is64, int o) {
     return is64 ? ((const long long*) idx)[o] : (long long) ((const int*) idx)[o];
 }
 
+// An index outside [0, extent) reads nothing and writes 0 (scatter_add skips it): the range check runs on the
+// device too and is reported at the next read (DeferredChecks), so a bad index must not touch memory meanwhile.
 #define GATHER(NAME, T) \
 extern "C" __global__ void NAME(Dims d, const void* idx, int io, Str is, int is64, const T* x, int xo, Str xs, \
-                                int strideD, T* out, int oo, Str os) { \
+                                int strideD, int extent, T* out, int oo, Str os) { \
     GRID_STRIDE(i, d.n) { \
         Coord k = coords(i, d); \
         long long j = indexAt(idx, is64, io + dot(k, d, is)); \
-        out[oo + dot(k, d, os)] = x[xo + dot(k, d, xs) + (int) j * strideD]; \
+        out[oo + dot(k, d, os)] = j >= 0 && j < extent ? x[xo + dot(k, d, xs) + (int) j * strideD] : (T) 0; \
     } \
 }
 GATHER(gather_b1, unsigned char)
@@ -29,10 +31,11 @@ GATHER(gather_b8, unsigned long long)
 // only when they differ along dim, which atomics resolve; the order of those additions is not fixed, so sums
 // agree with the CPU's to rounding, not bit for bit.
 extern "C" __global__ void scatter_add_f32(Dims d, const void* idx, int io, Str is, int is64, const float* src, int so,
-                                           Str ss, float* self, int fo, Str fs, int strideD) {
+                                           Str ss, float* self, int fo, Str fs, int strideD, int extent) {
     GRID_STRIDE(i, d.n) {
         Coord k = coords(i, d);
         long long j = indexAt(idx, is64, io + dot(k, d, is));
+        if (j < 0 || j >= extent) continue;
         atomicAdd(&self[fo + dot(k, d, fs) + (int) j * strideD], src[so + dot(k, d, ss)]);
     }
 }

@@ -10,18 +10,16 @@ final class Indexing {
     private Indexing() {
     }
 
-    /** Checks an integer index array and that every value lies in [0, extent). */
+    /**
+     * Checks an integer index array and that every value lies in [0, extent): at once on the CPU, at the thread's
+     * next read from a device elsewhere ({@link DeferredChecks}).
+     */
     static NDArray checkIndex(String op, NDArray index, int extent, String what) {
         if (!index.dtype().isInteger()) {
             throw new IllegalArgumentException(op + ": index must be I32 or I64, got " + index.dtype());
         }
-        if (index.numel() > 0) {
-            long[] range = minMax(index);
-            if (range[0] < 0 || range[1] >= extent) {
-                throw new IndexOutOfBoundsException(op + ": index " + (range[0] < 0 ? range[0] : range[1])
-                        + " is out of bounds for " + what + " of extent " + extent);
-            }
-        }
+        DeferredChecks.check(index, 0, extent, v -> op + ": index " + v + " is out of bounds for " + what
+                + " of extent " + extent);
         return index;
     }
 

@@ -320,6 +320,9 @@ public final class NDArray {
         if (device.equals(device())) {
             return this;
         }
+        if (device().type() != Device.Type.CPU) {
+            DeferredChecks.settle();  // range checks of device ops kept until now, read in the same breath
+        }
         NDArray c = contiguous();
         Storage host = c.backend().toHost(c.storage);
         Storage moved = Backends.of(device).fromHost(host);
@@ -374,6 +377,17 @@ public final class NDArray {
         NDArray out = Creation.empty(dtype, Device.CPU, shape);
         Backends.cpu().copy(cpu, out);
         return out;
+    }
+
+    /**
+     * Checks that every element of this integer array lies in [min, maxExclusive), else throws
+     * {@link IndexOutOfBoundsException} with {@code message} applied to an offending value. On the CPU at once; on
+     * a device at this thread's next read from a device, so that device code need not wait for the device (run
+     * with {@code -Dusp4j.eagerIndexChecks=true} to check at once there too). Returns this array.
+     */
+    public NDArray checkRange(long min, long maxExclusive, java.util.function.LongFunction<String> message) {
+        DeferredChecks.check(this, min, maxExclusive, message);
+        return this;
     }
 
     /** The single element of a one-element array, as a double. */

@@ -15,6 +15,7 @@ public final class EmulatedDevice {
     /** The device the emulation registers as. */
     public static final Device DEVICE = Device.cuda(7);
     private static final AtomicInteger CALLS = new AtomicInteger();
+    private static final AtomicInteger HOST_READS = new AtomicInteger();
     private static boolean registered;
 
     private EmulatedDevice() {
@@ -23,6 +24,14 @@ public final class EmulatedDevice {
     /** Backend calls received so far. */
     public static int calls() {
         return CALLS.get();
+    }
+
+    /**
+     * Copies from the device to the host so far: each is a synchronising round trip on a real GPU, which code meant
+     * to run on the device keeps out of its per-step loops.
+     */
+    public static int hostReads() {
+        return HOST_READS.get();
     }
 
     /** Storage of the emulated device: a CPU storage the CPU kernels are not given directly. */
@@ -84,21 +93,38 @@ public final class EmulatedDevice {
                         case "fromHost":
                             return new Stored(copyOf((Storage) args[0]));
                         case "toHost":
+                            HOST_READS.incrementAndGet();
                             return copyOf(((Stored) args[0]).inner());
+                        case "indexSelect":
+                        case "gather":
+                        case "scatterAdd":
+                            // A device's index kernels skip indices outside the dim (the range check is
+                            // reported at the next read, DeferredChecks); the CPU kernels trust them.
+                            NDArray index = (NDArray) unwrap(args[2]);
+                            NDArray target = (NDArray) unwrap(args[0]);
+                            int extent = target.rank() == 0 ? 1 : target.size((Integer) args[1]);
+                            if (index.numel() > 0 && (index.min().item() < 0 || index.max().item() >= extent)) {
+                                return null;
+                            }
+                            return invoke(cpu, method, args);
                         default:
-                            Object[] mapped = args == null ? null : new Object[args.length];
-                            for (int i = 0; mapped != null && i < args.length; i++) {
-                                mapped[i] = unwrap(args[i]);
-                            }
-                            try {
-                                return method.invoke(cpu, mapped);
-                            } catch (InvocationTargetException e) {
-                                throw e.getCause();
-                            }
+                            return invoke(cpu, method, args);
                     }
                 });
         Backends.register(emulated);
         registered = true;
         return DEVICE;
+    }
+
+    private static Object invoke(Backend cpu, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        Object[] mapped = args == null ? null : new Object[args.length];
+        for (int i = 0; mapped != null && i < args.length; i++) {
+            mapped[i] = unwrap(args[i]);
+        }
+        try {
+            return method.invoke(cpu, mapped);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 }

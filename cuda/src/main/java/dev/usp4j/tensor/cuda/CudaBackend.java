@@ -1275,7 +1275,10 @@ public final class CudaBackend implements Backend {
             }
         }
         HostCall c = new HostCall("indexSelect");
-        cpu.indexSelect(c.h(x), dim, c.h(index), c.h(out));
+        NDArray hi = c.h(index);
+        if (inRange(hi, x.size(dim))) {
+            cpu.indexSelect(c.h(x), dim, hi, c.h(out));
+        }
         c.done();
     }
 
@@ -1285,7 +1288,10 @@ public final class CudaBackend implements Backend {
             return;
         }
         HostCall c = new HostCall("gather");
-        cpu.gather(c.h(x), dim, c.h(index), c.h(out));
+        NDArray hi = c.h(index);
+        if (inRange(hi, x.size(dim))) {
+            cpu.gather(c.h(x), dim, hi, c.h(out));
+        }
         c.done();
     }
 
@@ -1309,9 +1315,18 @@ public final class CudaBackend implements Backend {
             cuda.launch("gather_b" + x.dtype().byteSize(), Cuda.blocksFor(s.n, Cuda.BLOCK), Cuda.BLOCK,
                     new Cuda.Args().struct(s.dims()).ptr(base(index)).i(index.offset()).struct(s.str(0))
                             .i(index.dtype() == DType.I64 ? 1 : 0).ptr(base(x)).i(x.offset()).struct(s.str(1))
-                            .i(strideD).ptr(base(out)).i(out.offset()).struct(s.str(2)));
+                            .i(strideD).i(x.size(dim)).ptr(base(out)).i(out.offset()).struct(s.str(2)));
         }
         return true;
+    }
+
+    /**
+     * Whether a host copy of an index lies in [0, extent). The range check of a device index op is deferred to the
+     * next read (DeferredChecks); until then a bad index must not reach the CPU kernels of a host fallback, which
+     * trust it, so the op is skipped (as the kernels skip such indices) and the check reports it.
+     */
+    private static boolean inRange(NDArray hostIndex, int extent) {
+        return hostIndex.numel() == 0 || (hostIndex.min().item() >= 0 && hostIndex.max().item() < extent);
     }
 
     private static boolean isIndex(NDArray index) {
@@ -1330,7 +1345,10 @@ public final class CudaBackend implements Backend {
         }
         if (s == null) {
             HostCall c = new HostCall("scatterAdd");
-            cpu.scatterAdd(c.h(self), dim, c.h(index), c.h(src));
+            NDArray hi = c.h(index);
+            if (inRange(hi, self.size(dim))) {
+                cpu.scatterAdd(c.h(self), dim, hi, c.h(src));
+            }
             c.done();
             return;
         }
@@ -1338,7 +1356,7 @@ public final class CudaBackend implements Backend {
             cuda.launch("scatter_add_f32", Cuda.blocksFor(s.n, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
                     .struct(s.dims()).ptr(base(index)).i(index.offset()).struct(s.str(0))
                     .i(index.dtype() == DType.I64 ? 1 : 0).ptr(base(src)).i(src.offset()).struct(s.str(1))
-                    .ptr(base(self)).i(self.offset()).struct(s.str(2)).i(strideD));
+                    .ptr(base(self)).i(self.offset()).struct(s.str(2)).i(strideD).i(self.size(dim)));
         }
     }
 
