@@ -330,3 +330,19 @@ extern "C" __global__ void random_philox(int n, void* out, int outType, int dist
         }
     }
 }
+
+// ---- the sinusoidal timestep embedding of DiT/SiT (Backend.timestepEmbedding), in double and rounded once:
+// out[r, i] = cos(t_r f_i), out[r, half + i] = sin(t_r f_i). The frequencies f come from the host (StrictMath's exp,
+// uploaded once), so only cos and sin can differ from the CPU's, by an ulp of a double: the floats agree but for a
+// rare rounding tie. t is F32 (type 0), I32 (1) or I64 (2), contiguous.
+extern "C" __global__ void timestep_embedding_f32(int n, int dim, int half, const void* t, int type, const double* f,
+                                                  float* out) {
+    GRID_STRIDE(e, (long long) n * 2 * half) {
+        int r = (int) (e / (2 * half)), c = (int) (e % (2 * half));
+        int i = c < half ? c : c - half;
+        double tv = type == 0 ? (double) ((const float*) t)[r]
+                  : type == 1 ? (double) ((const int*) t)[r] : (double) ((const long long*) t)[r];
+        double a = __dmul_rn(tv, f[i]);
+        out[(long long) r * dim + c] = (float) (c < half ? cos(a) : sin(a));
+    }
+}

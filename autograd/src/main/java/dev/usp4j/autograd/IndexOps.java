@@ -248,7 +248,7 @@ final class IndexOps {
 
     /** F32 zeros of {@code shape} on g's device: a contiguous target scatter_add may write into. */
     private static NDArray zeros(NDArray g, int[] shape) {
-        return NDArray.zeros(shape).to(g.device());
+        return NDArray.zeros(DType.F32, g.device(), shape);
     }
 
     /** The gradient in the input's dtype when the op promoted it (cat of mixed dtypes, F16 sorted in F32). */

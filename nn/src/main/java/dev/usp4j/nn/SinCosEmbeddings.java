@@ -77,32 +77,11 @@ public final class SinCosEmbeddings {
         return timestep(t, dim, MAX_PERIOD);
     }
 
-    /** The timestep embedding [N, dim] (F32) of N timesteps {@code t} (1-D, any numeric dtype, may be fractional). */
+    /**
+     * The timestep embedding [N, dim] (F32) of N timesteps {@code t} (1-D, any numeric dtype, may be fractional),
+     * evaluated in double where t lives: no read of t back from a device.
+     */
     public static NDArray timestep(NDArray t, int dim, double maxPeriod) {
-        if (t.rank() != 1) {
-            throw new IllegalArgumentException("timestep embedding: expects a 1-D array of N timesteps, got shape "
-                    + java.util.Arrays.toString(t.shape()));
-        }
-        if (dim <= 0 || !(maxPeriod > 0)) {
-            throw new IllegalArgumentException("timestep embedding: dim (" + dim + ") and max_period (" + maxPeriod
-                    + ") must be positive");
-        }
-        int n = t.size(0);
-        int half = dim / 2;
-        double[] ts = new double[n];
-        NDArray host = t.to(dev.usp4j.tensor.Device.CPU);  // one transfer, not one per element
-        for (int i = 0; i < n; i++) {
-            ts[i] = host.get(i);
-        }
-        float[] out = new float[n * dim];
-        for (int i = 0; i < half; i++) {
-            double f = StrictMath.exp(-StrictMath.log(maxPeriod) * i / half);
-            for (int r = 0; r < n; r++) {
-                double a = ts[r] * f;
-                out[r * dim + i] = (float) StrictMath.cos(a);
-                out[r * dim + half + i] = (float) StrictMath.sin(a);
-            }
-        }
-        return NDArray.of(out, n, dim).to(t.device());
+        return dev.usp4j.tensor.Functional.timestepEmbedding(t, dim, maxPeriod);
     }
 }

@@ -303,6 +303,51 @@ public interface Backend {
     void interpolate(NDArray x, InterpolationMode mode, boolean alignCorners, double scaleH, double scaleW,
                      NDArray out);
 
+    /**
+     * The sinusoidal timestep embedding out [N, dim] (F32, contiguous) of N timesteps t (1-D F32, I32 or I64):
+     * out[r, i] = cos(t_r·f_i) and out[r, half + i] = sin(t_r·f_i) with f_i = {@link #timestepFrequencies}, half =
+     * dim / 2, each evaluated in double and rounded once (a last column of zeros when dim is odd). This default
+     * computes on the host from a host copy of t; a device backend computes in place, so that a diffusion model's
+     * forward never waits to read its timesteps back.
+     */
+    default void timestepEmbedding(NDArray t, double maxPeriod, NDArray out) {
+        int n = t.size(0);
+        int dim = out.size(1);
+        int half = dim / 2;
+        double[] f = timestepFrequencies(half, maxPeriod);
+        NDArray host = t.to(Device.CPU).to(t.dtype() == DType.F32 ? DType.F32 : DType.I64);
+        double[] ts = new double[n];
+        if (host.dtype() == DType.F32) {
+            float[] v = host.toFloatArray();
+            for (int r = 0; r < n; r++) {
+                ts[r] = v[r];
+            }
+        } else {
+            long[] v = host.toLongArray();
+            for (int r = 0; r < n; r++) {
+                ts[r] = v[r];
+            }
+        }
+        float[] values = new float[n * dim];
+        for (int i = 0; i < half; i++) {
+            for (int r = 0; r < n; r++) {
+                double a = ts[r] * f[i];
+                values[r * dim + i] = (float) StrictMath.cos(a);
+                values[r * dim + half + i] = (float) StrictMath.sin(a);
+            }
+        }
+        copy(NDArray.of(values, n, dim).to(out.device()), out);
+    }
+
+    /** The frequencies of {@link #timestepEmbedding}: f_i = exp(−ln(maxPeriod)·i / half) for i in [0, half). */
+    static double[] timestepFrequencies(int half, double maxPeriod) {
+        double[] f = new double[half];
+        for (int i = 0; i < half; i++) {
+            f[i] = StrictMath.exp(-StrictMath.log(maxPeriod) * i / half);
+        }
+        return f;
+    }
+
     /** avg_pool2d of x [N,C,H,W]. */
     void avgPool2d(NDArray x, Pool2dSpec spec, NDArray out);
 

@@ -118,12 +118,12 @@ final class Creation {
         return out;
     }
 
-    static NDArray randint(Generator gen, long low, long high, int... shape) {
+    static NDArray randint(Generator gen, Device device, long low, long high, int... shape) {
         if (high <= low || high - low > (1L << 32)) {
             throw new IllegalArgumentException("randint: need low < high and high - low <= 2^32, got [" + low + ", "
                     + high + ")");
         }
-        return random(gen, Distribution.RANDINT, low, high, DType.I64, shape);
+        return random(gen, Distribution.RANDINT, low, high, DType.I64, device, shape);
     }
 
     /**

@@ -327,6 +327,33 @@ public final class Functional {
         return unbatch(input, out);
     }
 
+    /**
+     * The sinusoidal timestep embedding [N, dim] (F32) of N timesteps t (1-D, any numeric dtype, may be
+     * fractional), computed where t lives ({@link Backend#timestepEmbedding}).
+     */
+    public static NDArray timestepEmbedding(NDArray t, int dim, double maxPeriod) {
+        if (t.rank() != 1) {
+            throw new IllegalArgumentException("timestep embedding: expects a 1-D array of N timesteps, got shape "
+                    + Shape.str(t.shape()));
+        }
+        if (dim <= 0 || !(maxPeriod > 0)) {
+            throw new IllegalArgumentException("timestep embedding: dim (" + dim + ") and max_period (" + maxPeriod
+                    + ") must be positive");
+        }
+        NDArray ts = switch (t.dtype()) {
+            case F32, I32, I64 -> t.contiguous();
+            default -> t.to(DType.F32).contiguous();
+        };
+        NDArray out = Creation.output(DType.F32, t.device(), t.size(0), dim);
+        if (dim % 2 != 0) {
+            out.fill(0);  // the odd last column
+        }
+        if (t.size(0) > 0) {
+            t.backend().timestepEmbedding(ts, maxPeriod, out);
+        }
+        return out;
+    }
+
     /** F.avg_pool2d of x [N,C,H,W] or [C,H,W]. */
     public static NDArray avgPool2d(NDArray x, Pool2dSpec spec) {
         String op = "avg_pool2d";

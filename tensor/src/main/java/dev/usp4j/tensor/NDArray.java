@@ -285,7 +285,12 @@ public final class NDArray {
 
     /** I64 integers uniform on [low, high). */
     public static NDArray randint(Generator gen, long low, long high, int... shape) {
-        return Creation.randint(gen, low, high, shape);
+        return Creation.randint(gen, Device.CPU, low, high, shape);
+    }
+
+    /** I64 integers uniform on [low, high), made on {@code device} (the CPU's numbers). */
+    public static NDArray randint(Generator gen, Device device, long low, long high, int... shape) {
+        return Creation.randint(gen, device, low, high, shape);
     }
 
     /** A random permutation of 0..n-1 (I64). */

@@ -16,6 +16,7 @@ public final class EmulatedDevice {
     public static final Device DEVICE = Device.cuda(7);
     private static final AtomicInteger CALLS = new AtomicInteger();
     private static final AtomicInteger HOST_READS = new AtomicInteger();
+    private static final AtomicInteger UPLOADS = new AtomicInteger();
     private static boolean registered;
 
     private EmulatedDevice() {
@@ -32,6 +33,14 @@ public final class EmulatedDevice {
      */
     public static int hostReads() {
         return HOST_READS.get();
+    }
+
+    /**
+     * Copies from the host to the device so far. From pageable memory each also waits for the queued kernels on a
+     * real GPU (CUDA synchronises the stream before a pageable upload), so per-step loops keep them few too.
+     */
+    public static int uploads() {
+        return UPLOADS.get();
     }
 
     /** Storage of the emulated device: a CPU storage the CPU kernels are not given directly. */
@@ -91,6 +100,7 @@ public final class EmulatedDevice {
                         case "recycle":
                             return null;
                         case "fromHost":
+                            UPLOADS.incrementAndGet();
                             return new Stored(copyOf((Storage) args[0]));
                         case "toHost":
                             HOST_READS.incrementAndGet();

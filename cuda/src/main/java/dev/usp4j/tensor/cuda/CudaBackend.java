@@ -60,6 +60,8 @@ public final class CudaBackend implements Backend {
     private final CudaStorage cublasWorkspace;
     private final PinnedStaging staging;
     private final CudaResampling resampling;
+    /** The timestep embedding's frequencies (doubles, as I64 bits) by "half/maxPeriod", uploaded once. */
+    private final Map<String, NDArray> frequencyTables = new ConcurrentHashMap<>();
     private volatile boolean pinnedStaging = !"false".equals(System.getProperty("usp4j.cuda.pinned"));
     private volatile Precision precision;
     private volatile boolean useCublas;
@@ -1216,6 +1218,30 @@ public final class CudaBackend implements Backend {
             cpu.interpolate(c.h(x), mode, alignCorners, scaleH, scaleW, c.h(out));
             c.done();
         }
+    }
+
+    @Override
+    public void timestepEmbedding(NDArray t, double maxPeriod, NDArray out) {
+        int n = t.size(0);
+        int half = out.size(1) / 2;
+        if (n == 0 || half == 0) {
+            return;
+        }
+        NDArray f = frequencyTables.computeIfAbsent(half + "/" + maxPeriod, k -> {
+            double[] d = Backend.timestepFrequencies(half, maxPeriod);
+            long[] bits = new long[half];
+            for (int i = 0; i < half; i++) {
+                bits[i] = Double.doubleToRawLongBits(d[i]);
+            }
+            return NDArray.of(bits, half).to(device);  // the kernel reads them as doubles
+        });
+        int type = switch (t.dtype()) {
+            case F32 -> 0;
+            case I32 -> 1;
+            default -> 2;
+        };
+        cuda.launch("timestep_embedding_f32", Cuda.blocksFor((long) n * 2 * half, Cuda.BLOCK), Cuda.BLOCK,
+                new Cuda.Args().i(n).i(out.size(1)).i(half).ptr(addr(t)).i(type).ptr(addr(f)).ptr(addr(out)));
     }
 
     @Override

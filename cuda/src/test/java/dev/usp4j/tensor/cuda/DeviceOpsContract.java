@@ -393,6 +393,20 @@ abstract class DeviceOpsContract {
     }
 
     @Test
+    void timestepEmbeddingsOfIntegerAndFractionalTimes() {
+        NDArray steps = NDArray.of(new long[] {0, 1, 17, 500, 999}, 5);
+        NDArray times = NDArray.of(new float[] {0f, 0.001f, 0.37f, 0.999f, 1f}, 5);
+        for (NDArray t : new NDArray[] {steps, steps.to(DType.I32), times, times.to(DType.BF16)}) {
+            for (int dim : new int[] {256, 7, 1}) {
+                // Both sides in double, rounded once: equal but for a rare tie of the device's cos/sin.
+                same("timestep embedding " + t.dtype() + " dim " + dim, 1e-6,
+                        v -> Functional.timestepEmbedding(v, dim, 10000), t);
+            }
+        }
+        same("timestep embedding, max period 100", 1e-6, v -> Functional.timestepEmbedding(v, 64, 100), steps);
+    }
+
+    @Test
     void averagePoolingForwardAndBackwardInEveryGeometry() {
         NDArray x = randn(120, 2, 3, 9, 8);
         Pool2dSpec[] specs = {Pool2dSpec.of(2), Pool2dSpec.of(3), new Pool2dSpec(3, 3, 2, 2, 1, 1, false, true, 0),
@@ -636,6 +650,8 @@ abstract class DeviceOpsContract {
         assertClose("randn", NDArray.randn(new Generator(99), 1001), NDArray.randn(new Generator(99), device(), 1001),
                 1e-6);
         assertClose("rand", NDArray.rand(new Generator(98), 7, 9), NDArray.rand(new Generator(98), device(), 7, 9), 0);
+        assertClose("randint", NDArray.randint(new Generator(95), -3, 1000, 64),
+                NDArray.randint(new Generator(95), device(), -3, 1000, 64), 0);
         assertClose("bernoulli", NDArray.bernoulli(new Generator(97), 0.3, 50),
                 NDArray.bernoulli(new Generator(97), 0.3, device(), 50), 0);
         Generator a = new Generator(96);

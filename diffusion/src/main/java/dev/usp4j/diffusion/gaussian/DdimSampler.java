@@ -44,7 +44,7 @@ public final class DdimSampler extends ReverseSampler {
                     .mul(ab.div(abPrev).neg().add(1.0).sqrt());
             NDArray meanPred = pred.data().mul(abPrev.sqrt())
                     .add(abPrev.neg().add(1.0).sub(sigma.mul(sigma)).sqrt().mul(eps));
-            if (eta == 0 || !anyNonzero(t)) {
+            if (eta == 0 || !anyNonzero(t, noise)) {
                 return new SampleStep(meanPred, pred.data());
             }
             checkNoise("DdimSampler", x, noise);
@@ -54,8 +54,8 @@ public final class DdimSampler extends ReverseSampler {
     }
 
     @Override
-    SampleStep step(ModelFn model, NDArray x, NDArray t, Generator gen) {
-        return step(model, x, t, eta != 0 && anyNonzero(t) ? NDArray.randn(gen, x.device(), x.shape()) : null);
+    SampleStep step(ModelFn model, NDArray x, NDArray t, boolean noisy, Generator gen) {
+        return step(model, x, t, eta != 0 && noisy ? NDArray.randn(gen, x.device(), x.shape()) : null);
     }
 
     @Override

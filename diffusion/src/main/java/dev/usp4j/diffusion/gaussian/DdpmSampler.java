@@ -27,7 +27,7 @@ public final class DdpmSampler extends ReverseSampler {
     public SampleStep step(ModelFn model, NDArray x, NDArray t, NDArray noise) {
         MeanVariance out = diffusion.pMeanVariance(model, x, t, clipDenoised);
         NDArray mean = out.mean().data();
-        if (!anyNonzero(t)) {
+        if (!anyNonzero(t, noise)) {
             return new SampleStep(mean, out.predXstart().data());
         }
         checkNoise("DdpmSampler", x, noise);
@@ -36,8 +36,8 @@ public final class DdpmSampler extends ReverseSampler {
     }
 
     @Override
-    SampleStep step(ModelFn model, NDArray x, NDArray t, Generator gen) {
-        return step(model, x, t, anyNonzero(t) ? NDArray.randn(gen, x.device(), x.shape()) : null);
+    SampleStep step(ModelFn model, NDArray x, NDArray t, boolean noisy, Generator gen) {
+        return step(model, x, t, noisy ? NDArray.randn(gen, x.device(), x.shape()) : null);
     }
 
     @Override

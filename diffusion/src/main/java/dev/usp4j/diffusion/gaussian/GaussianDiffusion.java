@@ -4,9 +4,13 @@ import dev.usp4j.autograd.GradMode;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.diffusion.sampling.ModelFn;
 import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
@@ -27,6 +31,8 @@ public class GaussianDiffusion {
     private final int[] timestepMap;
     private final double[] fixedLargeVariance;
     private final double[] fixedLargeLogVariance;
+    /** Schedules (and the timestep map) as device arrays, uploaded once per device and gathered by t there. */
+    private final Map<Object, Map<Device, NDArray>> deviceTables = Collections.synchronizedMap(new IdentityHashMap<>());
 
     /** A diffusion over {@code betas} whose network sees the timesteps 0…T−1 themselves. */
     public GaussianDiffusion(double[] betas, ModelMeanType meanType, ModelVarType varType, LossType lossType) {
@@ -84,6 +90,10 @@ public class GaussianDiffusion {
     /** The timesteps to give the network for steps t [N] (same dtype as t). */
     public NDArray modelTimesteps(NDArray t) {
         long[] ts = checkTimesteps("modelTimesteps", t, -1);
+        if (ts == null) {
+            NDArray mapped = deviceTable(timestepMap, t.device()).indexSelect(0, t);
+            return t.dtype() == DType.I64 ? mapped : mapped.to(t.dtype());
+        }
         long[] mapped = new long[ts.length];
         for (int i = 0; i < ts.length; i++) {
             mapped[i] = timestepMap[(int) ts[i]];
@@ -239,17 +249,47 @@ public class GaussianDiffusion {
     /** arr[t] cast to float32, shaped [N, 1, …] with {@code rank} dimensions for broadcasting. */
     NDArray extract(double[] arr, NDArray t, int rank) {
         long[] ts = checkTimesteps("extract", t, -1);
+        int[] shape = new int[Math.max(rank, 1)];
+        Arrays.fill(shape, 1);
+        shape[0] = t.size(0);
+        if (ts == null) {
+            return deviceTable(arr, t.device()).indexSelect(0, t).reshape(shape);
+        }
         float[] v = new float[ts.length];
         for (int i = 0; i < ts.length; i++) {
             v[i] = (float) arr[(int) ts[i]];
         }
-        int[] shape = new int[Math.max(rank, 1)];
-        Arrays.fill(shape, 1);
-        shape[0] = ts.length;
-        return NDArray.of(v, shape).to(t.device());
+        return NDArray.of(v, shape);
     }
 
-    /** The values of t [N] after checking dtype, rank, batch size (if {@code batch} >= 0) and range. */
+    /**
+     * A schedule (double[], rounded to float32 as {@link #extract} rounds each element) or the timestep map (int[],
+     * as I64) on {@code device}: gathering from it by t gives what extracting on the host and uploading would, with
+     * no transfer per call.
+     */
+    private NDArray deviceTable(Object values, Device device) {
+        return deviceTables.computeIfAbsent(values, k -> Collections.synchronizedMap(new java.util.HashMap<>()))
+                .computeIfAbsent(device, d -> {
+                    NDArray host;
+                    if (values instanceof double[] a) {
+                        float[] f = new float[a.length];
+                        for (int i = 0; i < a.length; i++) {
+                            f[i] = (float) a[i];
+                        }
+                        host = NDArray.of(f, f.length);
+                    } else {
+                        host = NDArray.of(Arrays.stream((int[]) values).asLongStream().toArray(),
+                                ((int[]) values).length);
+                    }
+                    return host.to(d);
+                });
+    }
+
+    /**
+     * The values of t [N] after checking dtype, rank, batch size (if {@code batch} >= 0) and range; null for t on a
+     * device, whose range is checked there and reported at the next read (reading t back would make the host wait
+     * for the device at every step).
+     */
     long[] checkTimesteps(String op, NDArray t, int batch) {
         if (t.rank() != 1 || (t.dtype() != DType.I64 && t.dtype() != DType.I32)) {
             throw new IllegalArgumentException(op + ": timesteps must be an integer (I64/I32) vector [N], got "
@@ -257,6 +297,11 @@ public class GaussianDiffusion {
         }
         if (batch >= 0 && t.size(0) != batch) {
             throw new IllegalArgumentException(op + ": " + t.size(0) + " timesteps for a batch of " + batch);
+        }
+        if (t.device().type() != Device.Type.CPU) {
+            t.checkRange(0, numTimesteps(), v -> op + ": timestep " + v + " out of range [0, " + numTimesteps()
+                    + ")");
+            return null;
         }
         long[] ts = t.toLongArray();
         for (long v : ts) {

@@ -4,6 +4,7 @@ import dev.usp4j.autograd.Tensor;
 import dev.usp4j.nn.Embedding;
 import dev.usp4j.nn.Module;
 import dev.usp4j.tensor.DType;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import dev.usp4j.tensor.random.Generator;
 import java.util.Arrays;
@@ -45,23 +46,42 @@ public final class LabelEmbedder extends Module {
     /** Labels with the dropped ones replaced by the null class: {@code forceDropIds == 1}, or uniform draws < p. */
     public NDArray tokenDrop(NDArray labels, NDArray forceDropIds) {
         int n = labels.size(0);
-        boolean[] drop;
+        boolean onDevice = labels.device().type() != Device.Type.CPU;
+        boolean[] drop = null;
         if (forceDropIds == null) {
-            Generator gen = generator != null ? generator : Generator.defaultGenerator();
-            drop = NDArray.rand(gen, n).lt(dropoutProb).toBooleanArray();
+            if (!onDevice) {
+                Generator gen = generator != null ? generator : Generator.defaultGenerator();
+                drop = NDArray.rand(gen, n).lt(dropoutProb).toBooleanArray();
+            }
         } else {
             if (forceDropIds.rank() != 1 || forceDropIds.size(0) != n) {
                 throw new IllegalArgumentException("LabelEmbedder: force_drop_ids must have shape [" + n
                         + "] like the labels, got " + Arrays.toString(forceDropIds.shape()));
             }
-            drop = forceDropIds.eq(1).toBooleanArray();
+            if (!onDevice || dropoutProb <= 0) {  // on a device only read to report a drop with no null class
+                drop = forceDropIds.eq(1).toBooleanArray();
+            }
         }
-        long[] out = labels.toLongArray();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; drop != null && i < n; i++) {
             if (drop[i] && dropoutProb <= 0) {
                 throw new IllegalArgumentException("LabelEmbedder(" + numClasses + " classes): dropping label " + i
                         + " needs the null-class row, which exists only with class_dropout_prob > 0");
             }
+        }
+        if (onDevice) {
+            // labels + drop · (null class − labels), in integer kernels there: the labels are never read back.
+            NDArray l = labels.to(DType.I64);
+            NDArray m;
+            if (forceDropIds == null) {  // drawn there: the same numbers as the CPU's draw, and no upload
+                Generator gen = generator != null ? generator : Generator.defaultGenerator();
+                m = NDArray.rand(gen, labels.device(), n).lt(dropoutProb).to(DType.I64);
+            } else {
+                m = forceDropIds.eq(1).to(DType.I64);
+            }
+            return l.add(NDArray.full(DType.I64, labels.device(), numClasses, n).sub(l).mul(m));
+        }
+        long[] out = labels.toLongArray();
+        for (int i = 0; i < n; i++) {
             if (drop[i]) {
                 out[i] = numClasses;
             }
@@ -79,12 +99,16 @@ public final class LabelEmbedder extends Module {
             labels = tokenDrop(labels, forceDropIds);
         }
         int rows = embeddingTable.numEmbeddings();
-        long[] v = labels.toLongArray();
-        for (long l : v) {
-            if (l < 0 || l >= rows) {
-                throw new IllegalArgumentException("LabelEmbedder(" + numClasses + " classes): label " + l
-                        + " outside [0, " + rows + ")" + (rows > numClasses ? " (" + numClasses + " is the null class)"
-                        : ""));
+        java.util.function.LongFunction<String> outside = l -> "LabelEmbedder(" + numClasses + " classes): label "
+                + l + " outside [0, " + rows + ")" + (rows > numClasses ? " (" + numClasses + " is the null class)"
+                : "");
+        if (labels.device().type() != Device.Type.CPU) {
+            labels.checkRange(0, rows, outside);  // reported at the next read: the labels are not read back
+        } else {
+            for (long l : labels.toLongArray()) {
+                if (l < 0 || l >= rows) {
+                    throw new IllegalArgumentException(outside.apply(l));
+                }
             }
         }
         return embeddingTable.forward(labels);

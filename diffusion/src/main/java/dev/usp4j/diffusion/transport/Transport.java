@@ -205,10 +205,11 @@ public final class Transport {
      */
     public NDArray driftFromOutput(NDArray out, NDArray x, NDArray t) {
         checkOutput("drift", out, x);
-        double[] ts = TransportPath.times("drift", t);
-        if (prediction == Prediction.VELOCITY) {
+        if (prediction == Prediction.VELOCITY) {  // no coefficients: t is not read back from a device
+            TransportPath.checkTimes("drift", t);
             return out;
         }
+        double[] ts = TransportPath.times("drift", t);
         NDArray score = scoreFromOutput(out, x, t);
         return TransportPath.perSample("drift", ts, x, path::driftVar).mul(score).sub(path.driftMean(x, ts));
     }

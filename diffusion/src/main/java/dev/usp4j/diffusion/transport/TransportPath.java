@@ -157,16 +157,21 @@ public abstract sealed class TransportPath permits LinearPath, GvpPath, VpPath {
 
     /** The float32 times of a [N] array as doubles (the coefficients are evaluated at these exact values). */
     static double[] times(String op, NDArray t) {
-        if (t.rank() != 1) {
-            throw new IllegalArgumentException("Transport." + op + ": t must be [N], got "
-                    + Arrays.toString(t.shape()));
-        }
+        checkTimes(op, t);
         float[] f = t.to(DType.F32).toFloatArray();
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             d[i] = f[i];
         }
         return d;
+    }
+
+    /** Checks that t is [N]. */
+    static void checkTimes(String op, NDArray t) {
+        if (t.rank() != 1) {
+            throw new IllegalArgumentException("Transport." + op + ": t must be [N], got "
+                    + Arrays.toString(t.shape()));
+        }
     }
 
     private static void checkPair(String op, NDArray a, NDArray b) {

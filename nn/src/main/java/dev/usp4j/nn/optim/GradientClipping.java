@@ -1,6 +1,7 @@
 package dev.usp4j.nn.optim;
 
 import dev.usp4j.autograd.Tensor;
+import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -60,24 +61,64 @@ public final class GradientClipping {
     }
 
     private static float twoNorm(List<NDArray> grads) {
+        double[] sq = perGradient(grads, g -> g.mul(g).sum(), (a, g) -> UpdateKernels.sumSquares(a, g.offset(),
+                g.numel()));
         double sum = 0;
-        for (NDArray g : grads) {
-            float[] a = UpdateKernels.floats(g);
-            double sq = a != null ? UpdateKernels.sumSquares(a, g.offset(), g.numel()) : g.mul(g).sum().item();
-            float n = (float) Math.sqrt(sq);
+        for (double v : sq) {
+            float n = (float) Math.sqrt(v);
             sum += (double) n * n;
         }
         return (float) Math.sqrt(sum);
     }
 
     private static float maxAbs(List<NDArray> grads) {
+        List<NDArray> nonEmpty = grads.stream().filter(g -> g.numel() > 0).toList();
         float max = Float.NEGATIVE_INFINITY;
-        for (NDArray g : grads) {
-            if (g.numel() > 0) {
-                float m = (float) g.abs().max().item();
-                max = Float.isNaN(m) || Float.isNaN(max) ? Float.NaN : Math.max(max, m);
-            }
+        for (double v : perGradient(nonEmpty, g -> g.abs().max(), null)) {
+            float m = (float) v;
+            max = Float.isNaN(m) || Float.isNaN(max) ? Float.NaN : Math.max(max, m);
         }
         return max == Float.NEGATIVE_INFINITY ? 0f : max;
+    }
+
+    /**
+     * One statistic per gradient: from the float array where the gradient is a CPU F32 array and {@code direct} is
+     * given, otherwise as a 0-d array computed where the gradient lives. The device ones are read back together,
+     * in one transfer, instead of one round trip per parameter.
+     */
+    private static double[] perGradient(List<NDArray> grads, java.util.function.UnaryOperator<NDArray> onDevice,
+                                        java.util.function.ToDoubleBiFunction<float[], NDArray> direct) {
+        double[] out = new double[grads.size()];
+        List<NDArray> pending = new ArrayList<>();
+        List<Integer> where = new ArrayList<>();
+        for (int i = 0; i < grads.size(); i++) {
+            NDArray g = grads.get(i);
+            float[] a = direct == null ? null : UpdateKernels.floats(g);
+            if (a != null) {
+                out[i] = direct.applyAsDouble(a, g);
+            } else {
+                pending.add(onDevice.apply(g).reshape(1));
+                where.add(i);
+            }
+        }
+        if (!pending.isEmpty()) {
+            List<NDArray> batch = new ArrayList<>();
+            Device device = null;
+            for (int j = 0; j <= pending.size(); j++) {  // one read per device (all on one in practice)
+                NDArray p = j < pending.size() ? pending.get(j) : null;
+                if (!batch.isEmpty() && (p == null || !p.device().equals(device))) {
+                    float[] v = NDArray.cat(batch, 0).toFloatArray();
+                    for (int k = 0; k < v.length; k++) {
+                        out[where.get(j - v.length + k)] = v[k];
+                    }
+                    batch.clear();
+                }
+                if (p != null) {
+                    batch.add(p);
+                    device = p.device();
+                }
+            }
+        }
+        return out;
     }
 }

@@ -1,6 +1,7 @@
 package dev.usp4j.nn.optim;
 
 import dev.usp4j.autograd.Tensor;
+import dev.usp4j.tensor.DType;
 import dev.usp4j.tensor.NDArray;
 import java.util.List;
 import java.util.Map;
@@ -73,14 +74,21 @@ public final class LARS extends Optimizer {
         NDArray u = g;
         if (scaled) {
             u = g.add(p.mul(wd));
-            u = u.mul(trustRatio(norm(p), norm(u)));
+            u = u.mul(trustRatio(p, u));
         }
         mu.mulInPlace(momentum).addInPlace(u);
         p.addInPlace(mu.mul(-lr));
     }
 
-    private static double norm(NDArray x) {
-        return Math.sqrt(x.mul(x).sum().item());
+    /**
+     * {@link #trustRatio(double, double)} as a 0-d array computed where p lives, so that a step on a device reads
+     * nothing back: the same float operations (sqrt of a float sum is the float of the double sqrt).
+     */
+    private NDArray trustRatio(NDArray p, NDArray u) {
+        NDArray pn = p.mul(p).sum().sqrt();
+        NDArray un = u.mul(u).sum().sqrt();
+        return NDArray.where(pn.gt(0).logicalAnd(un.gt(0)), pn.mul((float) trustCoefficient).div(un),
+                NDArray.full(DType.F32, p.device(), 1.0));
     }
 
     public double momentum() {

@@ -165,7 +165,7 @@ public final class GenerativeTrainer {
             NDArray y = cache.labels(idx).to(device);
             Tensor loss;
             if (kind == GenerativeKind.DIT) {
-                NDArray t = NDArray.randint(noise, 0, diffusion.numTimesteps(), b).to(device);
+                NDArray t = NDArray.randint(noise, device, 0, diffusion.numTimesteps(), b);
                 loss = diffusion.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, t, noise).loss().mean();
             } else {
                 loss = transport.trainingLosses((xt, ts) -> model.forward(xt, ts, y), x, noise).mean();
