@@ -161,8 +161,13 @@ public final class Transport {
             throw new IllegalArgumentException("Transport.trainingLosses: t must be [N] = [" + x1.size(0) + "], got "
                     + Arrays.toString(t.shape()));
         }
-        double[] ts = TransportPath.times("trainingLosses", t);
-        NDArray xt = path.computeXt(ts, x0, x1);
+        // SiT's own case, the linear path learning the velocity, needs no coefficient evaluated in double: on a
+        // device it is computed there, and t is not read back.
+        LinearPath onDevice = path instanceof LinearPath lp && prediction == Prediction.VELOCITY
+                && t.device().type() != dev.usp4j.tensor.Device.Type.CPU && t.dtype() == dev.usp4j.tensor.DType.F32
+                ? lp : null;
+        double[] ts = onDevice != null ? null : TransportPath.times("trainingLosses", t);
+        NDArray xt = onDevice != null ? onDevice.computeXt(t, x0, x1) : path.computeXt(ts, x0, x1);
         Tensor out = model.apply(Tensor.of(xt), t);
         if (!Arrays.equals(out.shape(), xt.shape())) {
             throw new IllegalArgumentException("Transport.trainingLosses: the model output "
@@ -173,7 +178,7 @@ public final class Transport {
             featureDims[d - 1] = d;
         }
         if (prediction == Prediction.VELOCITY) {
-            NDArray ut = path.computeUt(ts, x0, x1);
+            NDArray ut = onDevice != null ? onDevice.computeUt(x0, x1) : path.computeUt(ts, x0, x1);
             return out.sub(Tensor.of(ut)).square().mean(featureDims);
         }
         Tensor err = prediction == Prediction.NOISE
