@@ -47,7 +47,6 @@ public final class CudaBackend implements Backend {
     public enum Precision { FP32, TF32, BF16 }
 
     private static final boolean POISON = Boolean.getBoolean("usp4j.poisonOutputs");
-    private static final long IM2COL_BYTES = 256L << 20;
     private static final int CUBLAS_WORKSPACE_BYTES = 32 << 20;
 
     private final Device device;
@@ -60,14 +59,14 @@ public final class CudaBackend implements Backend {
     private final CudaStorage cublasWorkspace;
     private final PinnedStaging staging;
     private final CudaResampling resampling;
+    private final CudaNorms norms;
+    private final CudaConvolution convolution;
+    private final CudaAttention attentionKernels;
     /** The timestep embedding's frequencies (doubles, as I64 bits) by "half/maxPeriod", uploaded once. */
     private final Map<String, NDArray> frequencyTables = new ConcurrentHashMap<>();
     private volatile boolean pinnedStaging = !"false".equals(System.getProperty("usp4j.cuda.pinned"));
     private volatile Precision precision;
     private volatile boolean useCublas;
-    private volatile boolean tiledAttention = !"warp".equals(System.getProperty("usp4j.cuda.attention"));
-    /** Two rows per thread in the tiled attention backward (false: one, the first kernels, kept to cross-check). */
-    private volatile boolean twoRowBackward = !"1".equals(System.getProperty("usp4j.cuda.attentionBackwardRows"));
 
     CudaBackend(Device device) {
         this.device = device;
@@ -75,6 +74,9 @@ public final class CudaBackend implements Backend {
         this.allocator = new CudaAllocator(cuda);
         this.staging = new PinnedStaging(cuda);
         this.resampling = new CudaResampling(this, cuda);
+        this.norms = new CudaNorms(this, cuda);
+        this.convolution = new CudaConvolution(this, cuda);
+        this.attentionKernels = new CudaAttention(this, cuda);
         List<String> why = new ArrayList<>();
         this.cublas = Cublas.load(why);
         this.cublasStatus = cublas != null ? "cuBLAS " + cublas.library
@@ -805,8 +807,8 @@ public final class CudaBackend implements Backend {
      * C[b] = A[b]·B[b] + beta·C[b] over raw device addresses: A [M, K] with element strides (aRow, aCol), B [K, N]
      * with (bRow, bCol), C [M, N] row-major with row stride cRow; batch strides in elements (0 broadcasts).
      */
-    private void gemm(int m, int n, int k, long a, long aBatch, int aRow, int aCol, long b, long bBatch, int bRow,
-                      int bCol, long c, long cBatch, int cRow, int batch, float beta) {
+    void gemm(int m, int n, int k, long a, long aBatch, int aRow, int aCol, long b, long bBatch, int bRow, int bCol,
+              long c, long cBatch, int cRow, int batch, float beta) {
         if (useCublas) {
             // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: cuBLAS's first operand is B, its second A.
             int ldb = ld(k, n, bRow, bCol);
@@ -844,266 +846,62 @@ public final class CudaBackend implements Backend {
     @Override
     public void layerNorm(NDArray x, int rows, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
                           NDArray rstd) {
-        int cols = rows == 0 ? 0 : x.numel() / rows;
-        if (rows == 0) {
-            return;
-        }
-        cuda.launch("layernorm_f32", Cuda.blocksFor((long) rows * 32, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                .i(rows).i(cols).ptr(addr(contiguous(x))).ptr(addrOrNull(weight)).ptr(addrOrNull(bias)).f(eps)
-                .ptr(addr(out)).ptr(addr(mean)).ptr(addr(rstd)));
+        norms.layerNorm(x, rows, weight, bias, eps, out, mean, rstd);
     }
 
     @Override
     public void layerNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight, int rows,
                                   NDArray gradX, NDArray gradWeight, NDArray gradBias) {
-        if (rows == 0) {
-            if (gradWeight != null) {
-                fill(gradWeight, 0);
-            }
-            if (gradBias != null) {
-                fill(gradBias, 0);
-            }
-            return;
-        }
-        int cols = x.numel() / rows;
-        long xa = addr(contiguous(x));
-        long ga = addr(contiguous(gradOut));
-        if (gradX != null) {
-            cuda.launch("layernorm_bwd_x_f32", Cuda.blocksFor((long) rows * 32, Cuda.BLOCK), Cuda.BLOCK,
-                    new Cuda.Args().i(rows).i(cols).ptr(xa).ptr(ga).ptr(addr(mean)).ptr(addr(rstd))
-                            .ptr(addrOrNull(weight)).ptr(addr(gradX)));
-        }
-        if (gradWeight != null || gradBias != null) {
-            cuda.launch("layernorm_bwd_wb_f32", (cols + 31) / 32, 1, 1, 32, 16, 0, new Cuda.Args().i(rows).i(cols)
-                    .ptr(xa).ptr(ga).ptr(addr(mean)).ptr(addr(rstd)).ptr(addrOrNull(gradWeight))
-                    .ptr(addrOrNull(gradBias)));
-        }
+        norms.layerNormBackward(x, gradOut, mean, rstd, weight, rows, gradX, gradWeight, gradBias);
     }
 
     @Override
     public void groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out, NDArray mean,
                           NDArray rstd) {
-        groupNorm(x, groups, weight, bias, eps, false, out, mean, rstd);
+        norms.groupNorm(x, groups, weight, bias, eps, false, out, mean, rstd);
     }
 
     @Override
     public void groupNormSilu(NDArray x, int groups, NDArray weight, NDArray bias, float eps, NDArray out,
                               NDArray mean, NDArray rstd) {
-        groupNorm(x, groups, weight, bias, eps, true, out, mean, rstd);
-    }
-
-    private void groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, boolean silu, NDArray out,
-                           NDArray mean, NDArray rstd) {
-        int n = x.size(0);
-        int c = x.size(1);
-        int s = n * c == 0 ? 0 : x.numel() / (n * c);
-        if (n * groups == 0) {
-            return;
-        }
-        cuda.launch("groupnorm_f32", n * groups, Cuda.BLOCK, new Cuda.Args().i(n).i(c).i(s).i(groups)
-                .ptr(addr(contiguous(x))).ptr(addrOrNull(weight)).ptr(addrOrNull(bias)).f(eps).i(silu ? 1 : 0)
-                .ptr(addr(out)).ptr(addr(mean)).ptr(addr(rstd)));
+        norms.groupNorm(x, groups, weight, bias, eps, true, out, mean, rstd);
     }
 
     @Override
     public void groupNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight, int groups,
                                   NDArray gradX, NDArray gradWeight, NDArray gradBias) {
-        groupNormBackward(x, gradOut, mean, rstd, weight, null, groups, false, gradX, gradWeight, gradBias);
+        norms.groupNormBackward(x, gradOut, mean, rstd, weight, null, groups, false, gradX, gradWeight, gradBias);
     }
 
     @Override
     public void groupNormSiluBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
                                       NDArray bias, int groups, float eps, NDArray gradX, NDArray gradWeight,
                                       NDArray gradBias) {
-        groupNormBackward(x, gradOut, mean, rstd, weight, bias, groups, true, gradX, gradWeight, gradBias);
-    }
-
-    private void groupNormBackward(NDArray x, NDArray gradOut, NDArray mean, NDArray rstd, NDArray weight,
-                                   NDArray bias, int groups, boolean silu, NDArray gradX, NDArray gradWeight,
-                                   NDArray gradBias) {
-        int n = x.size(0);
-        int c = x.size(1);
-        int s = n * c == 0 ? 0 : x.numel() / (n * c);
-        long xa = addr(contiguous(x));
-        long ga = addr(contiguous(gradOut));
-        if (gradX != null && n * groups > 0) {
-            cuda.launch("groupnorm_bwd_x_f32", n * groups, Cuda.BLOCK, new Cuda.Args().i(n).i(c).i(s).i(groups)
-                    .ptr(xa).ptr(ga).ptr(addr(mean)).ptr(addr(rstd)).ptr(addrOrNull(weight)).ptr(addrOrNull(bias))
-                    .i(silu ? 1 : 0).ptr(addr(gradX)));
-        }
-        if ((gradWeight != null || gradBias != null) && c > 0) {
-            cuda.launch("groupnorm_bwd_wb_f32", c, Cuda.BLOCK, new Cuda.Args().i(n).i(c).i(s).i(groups).ptr(xa)
-                    .ptr(ga).ptr(addr(mean)).ptr(addr(rstd)).ptr(addrOrNull(weight)).ptr(addrOrNull(bias))
-                    .i(silu ? 1 : 0).ptr(addrOrNull(gradWeight)).ptr(addrOrNull(gradBias)));
-        }
+        norms.groupNormBackward(x, gradOut, mean, rstd, weight, bias, groups, true, gradX, gradWeight, gradBias);
     }
 
     // ---- convolution -----------------------------------------------------------------------------------------
 
-    /** ConvGeo {C, H, W, kH, kW, OH, OW, sH, sW, pT, pL, dH, dW} of the C kernels. */
-    private static int[] geometry(int c, int h, int w, int kh, int kw, int oh, int ow, Conv2dSpec s) {
-        return new int[] {c, h, w, kh, kw, oh, ow, s.strideH(), s.strideW(), s.padTop(), s.padLeft(), s.dilationH(),
-                s.dilationW()};
-    }
-
-    /** Images per im2col pass so that the unfolded matrix stays under {@link #IM2COL_BYTES}. */
-    private static int imagesPerPass(int n, long colsPerImage) {
-        return (int) Math.max(1, Math.min(n, IM2COL_BYTES / Math.max(1, colsPerImage * 4)));
-    }
-
     @Override
     public void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out) {
-        int n = x.size(0);
-        int cin = x.size(1);
-        int cout = w.size(0);
-        int kh = w.size(2);
-        int kw = w.size(3);
-        int oh = out.size(2);
-        int ow = out.size(3);
-        int g = spec.groups();
-        int cinG = cin / g;
-        int coutG = cout / g;
-        long p = (long) oh * ow;
-        long rowsPer = (long) cin * kh * kw;
-        long kG = (long) cinG * kh * kw;
-        if (out.numel() == 0) {
-            return;
-        }
-        int[] geo = geometry(cin, x.size(2), x.size(3), kh, kw, oh, ow, spec);
-        int nb = imagesPerPass(n, rowsPer * p);
-        NDArray cols = NDArray.of(allocateForOutput(DType.F32, (int) (nb * rowsPer * p)), (int) (nb * rowsPer * p));
-        long xa = addr(x);
-        long wa = addr(w);
-        long oa = addr(out);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
-            cuda.launch("im2col_f32", Cuda.blocksFor(cnt * rowsPer * p, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                    .i(cnt).struct(geo).ptr(xa + 4L * n0 * cin * x.size(2) * x.size(3)).ptr(addr(cols)));
-            for (int gi = 0; gi < g; gi++) {
-                // out[n, g·coutG + co, p] = Σ_r w[g·coutG + co, r] · cols[n, g·kG + r, p]
-                gemm(coutG, (int) p, (int) kG, wa + 4L * gi * coutG * kG, 0, (int) kG, 1,
-                        addr(cols) + 4L * gi * kG * p, rowsPer * p, (int) p, 1,
-                        oa + 4L * ((long) n0 * cout + (long) gi * coutG) * p, (long) cout * p, (int) p, cnt, 0f);
-            }
-        }
-        recycle(cols.storage());
-        if (bias != null) {
-            addChannelBias(out, bias);
-        }
-    }
-
-    private void addChannelBias(NDArray out, NDArray bias) {
-        int n = out.size(0);
-        int c = out.size(1);
-        int p = out.numel() / Math.max(1, n * c);
-        cuda.launch("add_channel_bias_f32", Cuda.blocksFor(out.numel(), Cuda.BLOCK), Cuda.BLOCK,
-                new Cuda.Args().i(n).i(c).i(p).ptr(addr(out)).ptr(addr(contiguous(bias))));
+        convolution.conv2d(x, w, bias, spec, out);
     }
 
     @Override
     public void convTranspose2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out) {
-        int n = x.size(0);
-        int cin = x.size(1);
-        int h = x.size(2);
-        int wd = x.size(3);
-        int g = spec.groups();
-        int coutG = w.size(1);
-        int kh = w.size(2);
-        int kw = w.size(3);
-        int cout = coutG * g;
-        int cinG = cin / g;
-        int oh = out.size(2);
-        int ow = out.size(3);
-        if (out.numel() == 0) {
-            return;
-        }
-        long p = (long) h * wd;                 // the input's pixels are the "conv output" of the adjoint
-        long rowsPer = (long) cout * kh * kw;
-        long mG = (long) coutG * kh * kw;
-        int[] geo = geometry(cout, oh, ow, kh, kw, h, wd, spec);
-        int nb = imagesPerPass(n, rowsPer * p);
-        NDArray cols = NDArray.of(allocateForOutput(DType.F32, (int) (nb * rowsPer * p)), (int) (nb * rowsPer * p));
-        long xa = addr(x);
-        long wa = addr(w);
-        long oa = addr(out);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
-            for (int gi = 0; gi < g; gi++) {
-                // cols[n, g·mG + r, p] = Σ_ci w[g·cinG + ci, r] · x[n, g·cinG + ci, p]   (w_gᵀ · x)
-                gemm((int) mG, (int) p, cinG, wa + 4L * gi * cinG * mG, 0, 1, (int) mG,
-                        xa + 4L * ((long) n0 * cin + (long) gi * cinG) * p, (long) cin * p, (int) p, 1,
-                        addr(cols) + 4L * gi * mG * p, rowsPer * p, (int) p, cnt, 0f);
-            }
-            cuda.launch("col2im_f32", Cuda.blocksFor((long) cnt * cout * oh * ow, Cuda.BLOCK), Cuda.BLOCK,
-                    new Cuda.Args().i(cnt).struct(geo).ptr(addr(cols)).ptr(oa + 4L * n0 * cout * oh * ow));
-        }
-        recycle(cols.storage());
-        if (bias != null) {
-            addChannelBias(out, bias);
-        }
+        convolution.convTranspose2d(x, w, bias, spec, out);
     }
 
     @Override
     public void conv2dWeightGrad(NDArray x, NDArray gradOut, Conv2dSpec spec, NDArray gradWeight) {
-        int n = x.size(0);
-        int cin = x.size(1);
-        int cout = gradWeight.size(0);
-        int kh = gradWeight.size(2);
-        int kw = gradWeight.size(3);
-        int oh = gradOut.size(2);
-        int ow = gradOut.size(3);
-        int g = spec.groups();
-        int cinG = cin / g;
-        int coutG = cout / g;
-        long p = (long) oh * ow;
-        long rowsPer = (long) cin * kh * kw;
-        long kG = (long) cinG * kh * kw;
-        if (n == 0 || p == 0) {
-            fill(gradWeight, 0);
-            return;
-        }
-        int[] geo = geometry(cin, x.size(2), x.size(3), kh, kw, oh, ow, spec);
-        int nb = imagesPerPass(n, rowsPer * p);
-        NDArray cols = NDArray.of(allocateForOutput(DType.F32, (int) (nb * rowsPer * p)), (int) (nb * rowsPer * p));
-        long xa = addr(x);
-        long ga = addr(gradOut);
-        long wa = addr(gradWeight);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
-            cuda.launch("im2col_f32", Cuda.blocksFor(cnt * rowsPer * p, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                    .i(cnt).struct(geo).ptr(xa + 4L * n0 * cin * x.size(2) * x.size(3)).ptr(addr(cols)));
-            for (int i = 0; i < cnt; i++) {
-                for (int gi = 0; gi < g; gi++) {
-                    // gw[g·coutG + co, r] (+)= Σ_p gradOut[n, g·coutG + co, p] · cols[n, g·kG + r, p]
-                    gemm(coutG, (int) kG, (int) p, ga + 4L * ((long) (n0 + i) * cout + (long) gi * coutG) * p, 0,
-                            (int) p, 1, addr(cols) + 4L * (i * rowsPer + gi * kG) * p, 0, 1, (int) p,
-                            wa + 4L * gi * coutG * kG, 0, (int) kG, 1, n0 + i == 0 ? 0f : 1f);
-                }
-            }
-        }
-        recycle(cols.storage());
+        convolution.conv2dWeightGrad(x, gradOut, spec, gradWeight);
     }
 
     // ---- attention -------------------------------------------------------------------------------------------
 
-    private static int[] att(NDArray a) {
-        return new int[] {a.stride(0), a.stride(1), a.stride(2)};
-    }
-
-    private static boolean attentionFits(NDArray q, NDArray v) {
-        return q.size(3) <= 256 && v.size(3) <= 256;
-    }
-
-    /** Head dim of the tiled attention kernels for these operands, or 0 to use the warp-per-row ones. */
-    private int tiledDim(NDArray q, NDArray v) {
-        int d = q.size(3);
-        boolean fits = d == v.size(3) && (d == 32 || d == 64) && (long) q.size(0) * q.size(1) <= 65535;
-        return tiledAttention && fits ? d : 0;
-    }
-
     /** Chooses the tiled attention kernels (default) or the warp-per-row ones (to cross-check them). */
     public void useTiledAttention(boolean on) {
-        tiledAttention = on;
+        attentionKernels.useTiledAttention(on);
     }
 
     /**
@@ -1111,101 +909,27 @@ public final class CudaBackend implements Backend {
      * = 2) or one row per thread (= 1), the first version, kept to cross-check them.
      */
     public void useTwoRowAttentionBackward(boolean on) {
-        twoRowBackward = on;
+        attentionKernels.useTwoRowAttentionBackward(on);
     }
 
     @Override
     public void attention(NDArray q, NDArray k, NDArray v, float scale, NDArray out, NDArray lse) {
-        if (!attentionFits(q, v)) {
+        if (!attentionKernels.forward(q, k, v, scale, out, lse)) {
             HostCall c = new HostCall("attention (head dim > 256)");
             cpu.attention(c.h(q), c.h(k), c.h(v), scale, c.h(out), c.h(lse));
             c.done();
-            return;
         }
-        int b = q.size(0);
-        int h = q.size(1);
-        int nq = q.size(2);
-        long rows = (long) b * h * nq;
-        if (rows == 0) {
-            return;
-        }
-        int td = tiledDim(q, v);
-        if (td != 0) {
-            cuda.launch("attention_fwd_tiled_d" + td, (nq + 63) / 64, b * h, 1, Cuda.BLOCK, 1, 0, new Cuda.Args()
-                    .i(h).i(nq).i(k.size(2)).f(scale).ptr(base(q)).i(q.offset()).struct(att(q)).ptr(base(k))
-                    .i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset()).struct(att(v)).ptr(addr(out))
-                    .ptr(addr(lse)));
-            return;
-        }
-        cuda.launch("attention_fwd_f32", Cuda.blocksFor(rows * 32, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args().i(b).i(h)
-                .i(nq).i(k.size(2)).i(q.size(3)).i(v.size(3)).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
-                .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset()).struct(att(v))
-                .ptr(addr(out)).ptr(addr(lse)));
     }
 
     @Override
     public void attentionBackward(NDArray q, NDArray k, NDArray v, NDArray out, NDArray gradOut, NDArray lse,
                                   float scale, NDArray gradQ, NDArray gradK, NDArray gradV) {
-        if (!attentionFits(q, v)) {
+        if (!attentionKernels.backward(q, k, v, out, gradOut, lse, scale, gradQ, gradK, gradV)) {
             HostCall c = new HostCall("attentionBackward (head dim > 256)");
             cpu.attentionBackward(c.h(q), c.h(k), c.h(v), c.h(out), c.h(gradOut), c.h(lse), scale, c.h(gradQ),
                     c.h(gradK), c.h(gradV));
             c.done();
-            return;
         }
-        int b = q.size(0);
-        int h = q.size(1);
-        int nq = q.size(2);
-        int nk = k.size(2);
-        int d = q.size(3);
-        int dv = v.size(3);
-        long qRows = (long) b * h * nq;
-        long kRows = (long) b * h * nk;
-        NDArray o = contiguous(out);
-        NDArray delta = NDArray.of(allocateForOutput(DType.F32, (int) Math.max(1, qRows)), (int) Math.max(1, qRows));
-        int td = tiledDim(q, v);
-        if (td != 0 && qRows > 0) {
-            // delta_i = dO_i · O_i from the warp kernel (dq null), then the tiled dQ and dK/dV passes.
-            cuda.launch("attention_bwd_q_f32", Cuda.blocksFor(qRows * 32, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                    .i(b).i(h).i(nq).i(nk).i(d).i(dv).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
-                    .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset()).struct(att(v))
-                    .ptr(addr(o)).ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut)).ptr(addr(lse))
-                    .ptr(addr(delta)).ptr(0L));
-            String variant = twoRowBackward ? "2_d" : "_d";
-            int threads = twoRowBackward ? 128 : Cuda.BLOCK;  // the kernels' TB2 and TB
-            if (gradQ != null) {
-                cuda.launch("attention_bwd_q_tiled" + variant + td, (nq + 31) / 32, b * h, 1, threads, 1, 0,
-                        new Cuda.Args().i(h).i(nq).i(nk).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
-                                .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset())
-                                .struct(att(v)).ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut))
-                                .ptr(addr(lse)).ptr(addr(delta)).ptr(addr(gradQ)));
-            }
-            if ((gradK != null || gradV != null) && nk > 0) {
-                cuda.launch("attention_bwd_kv_tiled" + variant + td, (nk + 31) / 32, b * h, 1, threads, 1, 0,
-                        new Cuda.Args().i(h).i(nq).i(nk).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
-                                .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset())
-                                .struct(att(v)).ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut))
-                                .ptr(addr(lse)).ptr(addr(delta)).ptr(gradK == null ? 0L : addr(gradK))
-                                .ptr(gradV == null ? 0L : addr(gradV)));
-            }
-            recycle(delta.storage());
-            return;
-        }
-        if (qRows > 0) {
-            cuda.launch("attention_bwd_q_f32", Cuda.blocksFor(qRows * 32, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                    .i(b).i(h).i(nq).i(nk).i(d).i(dv).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
-                    .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset()).struct(att(v))
-                    .ptr(addr(o)).ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut)).ptr(addr(lse))
-                    .ptr(addr(delta)).ptr(gradQ == null ? 0L : addr(gradQ)));
-        }
-        if ((gradK != null || gradV != null) && kRows > 0) {
-            cuda.launch("attention_bwd_kv_f32", Cuda.blocksFor(kRows * 32, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                    .i(b).i(h).i(nq).i(nk).i(d).i(dv).f(scale).ptr(base(q)).i(q.offset()).struct(att(q))
-                    .ptr(base(k)).i(k.offset()).struct(att(k)).ptr(base(v)).i(v.offset()).struct(att(v))
-                    .ptr(base(gradOut)).i(gradOut.offset()).struct(att(gradOut)).ptr(addr(lse)).ptr(addr(delta))
-                    .ptr(gradK == null ? 0L : addr(gradK)).ptr(gradV == null ? 0L : addr(gradV)));
-        }
-        recycle(delta.storage());
     }
 
     // ---- resampling and indexing -------------------------------------------------------------------------------

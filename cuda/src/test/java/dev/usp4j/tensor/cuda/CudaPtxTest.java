@@ -75,8 +75,12 @@ class CudaPtxTest {
             kernels.addAll(Cuda.entries(ptx(m)));
         }
         List<String> wanted = new ArrayList<>();
-        for (String file : new String[] {"CudaBackend.java", "CudaResampling.java"}) {
-            String src = Files.readString(MODULE.resolve("src/main/java/dev/usp4j/tensor/cuda/" + file));
+        List<Path> sources;
+        try (Stream<Path> s = Files.list(MODULE.resolve("src/main/java/dev/usp4j/tensor/cuda"))) {
+            sources = s.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+        }
+        for (Path file : sources) {
+            String src = Files.readString(file);
             Matcher launch = Pattern.compile("launch\\(\"(\\w+)\",").matcher(src);
             while (launch.find()) {
                 wanted.add(launch.group(1));

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * The register-blocked micro-kernels of {@link PackedGemm}: one {@value #MR}×{@code NR} tile of C (NR = four
- * vectors, 64 floats with AVX-512) from a packed A micro-panel ([kc][MR], one broadcast per row) and a packed B
+ * vectors, 64 floats with AVX-512; two, 16 floats, with AVX2: {@link #VECTORS}) from a packed A micro-panel ([kc][MR], one broadcast per row) and a packed B
  * micro-panel ([kc][NR], four vector loads per step), plus narrower variants (one to three vectors) for the last
  * panel of a C whose width is not a multiple of NR, so that e.g. a 16-column C does not pay for 64.
  *
@@ -28,8 +28,15 @@ import jdk.incubator.vector.VectorMask;
 final class GemmKernel {
     /** Rows of a micro-tile. */
     static final int MR = 6;
-    /** Columns of a micro-tile: four vectors. */
-    static final int NR = 4 * LANES;
+    /**
+     * Vectors across a micro-tile: four where vectors are 16 floats (AVX-512 has 32 registers), two where they are
+     * narrower (AVX2 has 16: 12 accumulators, 2 B vectors and a broadcast fit; the 6×4 tile's 24 accumulators
+     * spilled to the stack every k step, and a 1024³ product ran at ~29 GFLOP/s on two AVX2 cores instead of
+     * ~120; bench/RESULTS.md, "An AVX2 machine").
+     */
+    static final int VECTORS = LANES >= 16 ? 4 : 2;
+    /** Columns of a micro-tile. */
+    static final int NR = VECTORS * LANES;
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -76,6 +83,16 @@ final class GemmKernel {
      */
     static void tile(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] start, int so, int sld,
                      float[] c, int co, int ldc) {
+        if (VECTORS == 4) {  // a constant: C2 keeps one of the two calls
+            tile4(kc, ap, ao, bp, bo, start, so, sld, c, co, ldc);
+        } else {
+            tile2(kc, ap, ao, bp, bo, start, so, sld, c, co, ldc);
+        }
+    }
+
+    /** {@link #tile} with four vectors across (the AVX-512 tile). */
+    private static void tile4(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] start, int so,
+                              int sld, float[] c, int co, int ldc) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -164,6 +181,55 @@ final class GemmKernel {
         c51.intoArray(c, s5 + LANES);
         c52.intoArray(c, s5 + 2 * LANES);
         c53.intoArray(c, s5 + 3 * LANES);
+    }
+
+    /** {@link #tile} with two vectors across (the tile of 16-register machines, AVX2). */
+    private static void tile2(int kc, MemorySegment ap, long ao, MemorySegment bp, long bo, float[] start, int so,
+                              int sld, float[] c, int co, int ldc) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, bp, bo, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, bp, bo + VB, ORDER);
+            FloatVector x;
+            x = FloatVector.broadcast(F, ap.get(FLOAT, ao));
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, ap.get(FLOAT, ao + 4));
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, ap.get(FLOAT, ao + 8));
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, ap.get(FLOAT, ao + 12));
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, ap.get(FLOAT, ao + 16));
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, ap.get(FLOAT, ao + 20));
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            ao += A_STEP;
+            bo += B_STEP;
+        }
+        int r0 = so;
+        c00.add(FloatVector.fromArray(F, start, r0)).intoArray(c, co);
+        c01.add(FloatVector.fromArray(F, start, r0 + LANES)).intoArray(c, co + LANES);
+        int r1 = so + sld;
+        c10.add(FloatVector.fromArray(F, start, r1)).intoArray(c, co + ldc);
+        c11.add(FloatVector.fromArray(F, start, r1 + LANES)).intoArray(c, co + ldc + LANES);
+        int r2 = so + 2 * sld;
+        c20.add(FloatVector.fromArray(F, start, r2)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(F, start, r2 + LANES)).intoArray(c, co + 2 * ldc + LANES);
+        int r3 = so + 3 * sld;
+        c30.add(FloatVector.fromArray(F, start, r3)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(F, start, r3 + LANES)).intoArray(c, co + 3 * ldc + LANES);
+        int r4 = so + 4 * sld;
+        c40.add(FloatVector.fromArray(F, start, r4)).intoArray(c, co + 4 * ldc);
+        c41.add(FloatVector.fromArray(F, start, r4 + LANES)).intoArray(c, co + 4 * ldc + LANES);
+        int r5 = so + 5 * sld;
+        c50.add(FloatVector.fromArray(F, start, r5)).intoArray(c, co + 5 * ldc);
+        c51.add(FloatVector.fromArray(F, start, r5 + LANES)).intoArray(c, co + 5 * ldc + LANES);
     }
 
     /** C[0:MR, 0:3·LANES] (+)= Apanel·Bpanel[:, 0:3·LANES], for a last panel of 33–48 columns. */

@@ -204,10 +204,9 @@ final class GemmPacking {
             int src = bOff + p * rs;
             long o = 4L * NR * p;
             for (int jr = 0; jr < full; jr += NR, o += panelBytes) {
-                FloatVector.fromArray(F, b, src + jr).intoMemorySegment(dst, o, ORDER);
-                FloatVector.fromArray(F, b, src + jr + LANES).intoMemorySegment(dst, o + 4L * LANES, ORDER);
-                FloatVector.fromArray(F, b, src + jr + 2 * LANES).intoMemorySegment(dst, o + 8L * LANES, ORDER);
-                FloatVector.fromArray(F, b, src + jr + 3 * LANES).intoMemorySegment(dst, o + 12L * LANES, ORDER);
+                for (int v = 0; v < NR; v += LANES) {
+                    FloatVector.fromArray(F, b, src + jr + v).intoMemorySegment(dst, o + 4L * v, ORDER);
+                }
             }
         }
     }

@@ -19,8 +19,11 @@ final class GemmWorkspace {
 
     private MemorySegment a = MemorySegment.NULL;
     private MemorySegment b = MemorySegment.NULL;
-    /** MR×NR results of an edge tile before the valid part is merged into C. */
-    final float[] tile = new float[GemmKernel.MR * GemmKernel.NR];
+    /**
+     * Results of an edge tile before the valid part is merged into C: MR×NR of the packed kernels or 4×4 vectors
+     * of {@link SmallGemm}'s (the larger where vectors are narrow and NR is two of them).
+     */
+    final float[] tile = new float[Math.max(GemmKernel.MR * GemmKernel.NR, SmallGemm.TILE_FLOATS)];
 
     private float[] smallB = new float[0];
     private float[] widened = new float[0];

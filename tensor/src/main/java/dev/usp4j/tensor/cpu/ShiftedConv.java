@@ -371,7 +371,7 @@ final class ShiftedConv {
                     } else {
                         VectorMask<Float> mode = GemmKernel.mode(kb > 0);
                         for (int ir = 0; ir < q.cout; ir += MR) {
-                            PackedGemm.tile(4, kc, q.aPack, aBase + 4L * ir * kc, bPack, bo, cbuf,
+                            PackedGemm.tile(GemmKernel.VECTORS, kc, q.aPack, aBase + 4L * ir * kc, bPack, bo, cbuf,
                                     ir * qPad + j0 + jr, qPad, mode);
                         }
                     }
@@ -446,14 +446,14 @@ final class ShiftedConv {
             long row = 4L * r * NR;
             if (masks == null) {
                 for (int u = 0; u < count; u++) {
-                    long dst = (u >> 2) * panelBytes + row + 4L * (u & 3) * LANES;
+                    long dst = (u / GemmKernel.VECTORS) * panelBytes + row + 4L * (u % GemmKernel.VECTORS) * LANES;
                     FloatVector.fromArray(F, xp, src[v0 + u] + base).intoMemorySegment(bPack, dst, ORDER);
                 }
             } else {
                 long[] m = masks[tap % kw];
                 for (int u = 0; u < count; u++) {
                     int v = v0 + u;
-                    long dst = (u >> 2) * panelBytes + row + 4L * (u & 3) * LANES;
+                    long dst = (u / GemmKernel.VECTORS) * panelBytes + row + 4L * (u % GemmKernel.VECTORS) * LANES;
                     VectorMask<Float> valid = VectorMask.fromLong(F, m[v]);
                     zero.blend(FloatVector.fromArray(F, xp, src[v] + base), valid).intoMemorySegment(bPack, dst,
                             ORDER);

@@ -21,6 +21,8 @@ import jdk.incubator.vector.VectorMask;
 final class SmallGemm {
     /** Columns of one register block: four vectors. */
     private static final int NB = 4 * LANES;
+    /** Floats of one register block of C (4 rows of NB): the scratch tile it needs. */
+    static final int TILE_FLOATS = 4 * NB;
     /** Multiply-adds from which the work is split across threads. */
     private static final long PARALLEL_MACS = 1L << 23;
 

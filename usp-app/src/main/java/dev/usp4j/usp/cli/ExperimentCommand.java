@@ -38,8 +38,9 @@ public final class ExperimentCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--budget", description = "standard (about 90 minutes on 2 cores), long (several sittings)"
-                + " or tiny (a smoke test on synthetic data) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--budget", description = "standard (about 90 minutes on 2 cores), long (longer"
+                + " training, one working session; resumable, so it may be split into sittings) or tiny (a smoke"
+                + " test on synthetic data) (default: ${DEFAULT-VALUE}).")
         String budget = "standard";
 
         @Option(names = "--out", description = "The run folder (default: runs/reproduce-<budget>).")

@@ -35,9 +35,15 @@ class ReproductionTest {
             ReproductionBudget b = ReproductionBudget.named(name);
             assertTrue(b.preset().evalSteps().size() >= 8, name + ": at least 8 FID checkpoints");
             assertTrue(b.seeds() >= 2, name + ": at least 2 seeds");
-            assertEquals(List.of(0.5, 0.75, 0.9), b.maskRatios(), name);
             assertEquals("fashion-mnist", b.preset().dataset(), name);
         }
+        ReproductionBudget standard = ReproductionBudget.named("standard");
+        ReproductionBudget longer = ReproductionBudget.named("long");
+        assertEquals(List.of(0.5, 0.75, 0.9), standard.maskRatios(), "the standard study runs the mask ablation");
+        assertEquals(2, standard.pretrainLengths().size(), "and the pretraining-length ablation");
+        assertTrue(longer.preset().pretrainSteps() > standard.preset().pretrainSteps()
+                && longer.preset().genSteps() > standard.preset().genSteps()
+                && longer.preset().fidSamples() > standard.preset().fidSamples(), "long trains and measures more");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ReproductionBudget.named("huge"));
         assertTrue(e.getMessage().contains("standard, long or tiny"), e.getMessage());
@@ -45,6 +51,24 @@ class ReproductionTest {
         e = assertThrows(IllegalArgumentException.class, () -> new ReproductionBudget("x", t.preset(), 2,
                 t.maskRatios(), List.of(t.preset().pretrainSteps()), 1, 1));
         assertTrue(e.getMessage().contains("shorter than the main run"), e.getMessage());
+    }
+
+    @Test
+    void aStudyWithoutAblationsSaysSo() throws Exception {
+        ReproductionBudget t = ReproductionBudget.named("tiny");
+        ReproductionBudget noAblations = new ReproductionBudget("tiny", t.preset(), 2,
+                List.of(ReproductionBudget.MAIN_MASK_RATIO), List.of(), t.finetuneSteps(), t.logregSteps());
+        Path run = dir.resolve("plain");
+        Reproduction study = new Reproduction(run, noAblations, new PrintWriter(new StringWriter()));
+        List<String> stages = study.stages();
+        assertEquals(27 - 6, stages.size(), "two mask ratios and two lengths fewer, each a pretraining and a probe: "
+                + stages);
+        assertFalse(stages.stream().anyMatch(s -> s.contains("mask") || s.contains("steps")), stages.toString());
+        String doc = Files.readString(study.run());
+        assertTrue(doc.contains("the mask-ratio and pretraining-length ablations are the standard budget's"), doc);
+        assertTrue(doc.contains("| pixels (MAE) |"), "the latent-vs-pixel comparison stays\n" + doc);
+        assertFalse(doc.contains("probe_vs_mask.png") || doc.contains("Pretraining length ("), doc);
+        assertFalse(Files.exists(run.resolve("reproduction-tiny/probe_vs_mask.png")));
     }
 
     @Test
