@@ -32,6 +32,17 @@ final class CudaConvolution {
         return (int) Math.max(1, Math.min(n, IM2COL_BYTES / Math.max(1, colsPerImage * 4)));
     }
 
+    /** A device scratch array of {@code floats} floats (the unfolded columns), recycled by the caller. */
+    private NDArray scratch(long floats) {
+        return NDArray.of(backend.allocateForOutput(DType.F32, (int) floats), (int) floats);
+    }
+
+    /** Unfolds {@code count} images starting at address {@code x} into {@code cols} ({@code perImage} floats each). */
+    private void im2col(long x, int count, int[] geo, long perImage, NDArray cols) {
+        cuda.launch("im2col_f32", Cuda.blocksFor(count * perImage, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
+                .i(count).struct(geo).ptr(x).ptr(backend.addr(cols)));
+    }
+
     void conv2d(NDArray x, NDArray w, NDArray bias, Conv2dSpec spec, NDArray out) {
         int n = x.size(0);
         int cin = x.size(1);
@@ -51,15 +62,13 @@ final class CudaConvolution {
         }
         int[] geo = geometry(cin, x.size(2), x.size(3), kh, kw, oh, ow, spec);
         int nb = imagesPerPass(n, rowsPer * p);
-        NDArray cols = NDArray.of(backend.allocateForOutput(DType.F32, (int) (nb * rowsPer * p)),
-                (int) (nb * rowsPer * p));
+        NDArray cols = scratch(nb * rowsPer * p);
         long xa = backend.addr(x);
         long wa = backend.addr(w);
         long oa = backend.addr(out);
         for (int n0 = 0; n0 < n; n0 += nb) {
             int cnt = Math.min(nb, n - n0);
-            cuda.launch("im2col_f32", Cuda.blocksFor(cnt * rowsPer * p, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                    .i(cnt).struct(geo).ptr(xa + 4L * n0 * cin * x.size(2) * x.size(3)).ptr(backend.addr(cols)));
+            im2col(xa + 4L * n0 * cin * x.size(2) * x.size(3), cnt, geo, rowsPer * p, cols);
             for (int gi = 0; gi < g; gi++) {
                 // out[n, g·coutG + co, p] = Σ_r w[g·coutG + co, r] · cols[n, g·kG + r, p]
                 backend.gemm(coutG, (int) p, (int) kG, wa + 4L * gi * coutG * kG, 0, (int) kG, 1,
@@ -102,8 +111,7 @@ final class CudaConvolution {
         long mG = (long) coutG * kh * kw;
         int[] geo = geometry(cout, oh, ow, kh, kw, h, wd, spec);
         int nb = imagesPerPass(n, rowsPer * p);
-        NDArray cols = NDArray.of(backend.allocateForOutput(DType.F32, (int) (nb * rowsPer * p)),
-                (int) (nb * rowsPer * p));
+        NDArray cols = scratch(nb * rowsPer * p);
         long xa = backend.addr(x);
         long wa = backend.addr(w);
         long oa = backend.addr(out);
@@ -144,15 +152,13 @@ final class CudaConvolution {
         }
         int[] geo = geometry(cin, x.size(2), x.size(3), kh, kw, oh, ow, spec);
         int nb = imagesPerPass(n, rowsPer * p);
-        NDArray cols = NDArray.of(backend.allocateForOutput(DType.F32, (int) (nb * rowsPer * p)),
-                (int) (nb * rowsPer * p));
+        NDArray cols = scratch(nb * rowsPer * p);
         long xa = backend.addr(x);
         long ga = backend.addr(gradOut);
         long wa = backend.addr(gradWeight);
         for (int n0 = 0; n0 < n; n0 += nb) {
             int cnt = Math.min(nb, n - n0);
-            cuda.launch("im2col_f32", Cuda.blocksFor(cnt * rowsPer * p, Cuda.BLOCK), Cuda.BLOCK, new Cuda.Args()
-                    .i(cnt).struct(geo).ptr(xa + 4L * n0 * cin * x.size(2) * x.size(3)).ptr(backend.addr(cols)));
+            im2col(xa + 4L * n0 * cin * x.size(2) * x.size(3), cnt, geo, rowsPer * p, cols);
             for (int i = 0; i < cnt; i++) {
                 for (int gi = 0; gi < g; gi++) {
                     // gw[g·coutG + co, r] (+)= Σ_p gradOut[n, g·coutG + co, p] · cols[n, g·kG + r, p]
