@@ -34,6 +34,12 @@ final class CudaConvolution {
 
     /** A device scratch array of {@code floats} floats (the unfolded columns), recycled by the caller. */
     private NDArray scratch(long floats) {
+        if (floats > Integer.MAX_VALUE) {
+            // one image at the least is unfolded per pass; its columns must fit one device array
+            throw new IllegalArgumentException("conv2d on CUDA: the unfolded columns (im2col) of one image hold "
+                    + floats + " floats, more than a device array's " + Integer.MAX_VALUE + "; use a smaller image"
+                    + " or kernel, or the CPU");
+        }
         return NDArray.of(backend.allocateForOutput(DType.F32, (int) floats), (int) floats);
     }
 

@@ -200,7 +200,13 @@ public final class Pipeline {
         inputs.put("stage", name);
         String hash = StageLedger.hash(inputs);
         Map<String, Object> done = ledger.done(name, hash);
-        if (done != null) {
+        if (done != null && StageInputs.rebuiltOnResume(name) && cachesMissing(name)) {
+            // A carried run folder (RunCarry) leaves the caches behind; the ledger keeps the first build's results
+            // and time, this sitting's rebuild is counted in its own time.
+            say("stage " + name + ": done earlier, but its caches are missing (a carried run leaves them out);"
+                    + " rebuilding them");
+            work.run();
+        } else if (done != null) {
             say("stage " + name + ": done earlier, skipped");
         } else {
             String earlier = ledger.started(name);
@@ -217,6 +223,11 @@ public final class Pipeline {
         }
         hashes.put(name, hash);
         results.put(name, done);
+    }
+
+    private boolean cachesMissing(String stage) {
+        boolean pixels = stage.equals("pixels");
+        return !Files.exists(cacheFile(pixels, true)) || !Files.exists(cacheFile(pixels, false));
     }
 
     /** What stage {@code name} recorded (null before it ran in this process or was found done). */

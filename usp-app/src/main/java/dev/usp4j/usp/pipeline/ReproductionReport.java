@@ -67,10 +67,10 @@ final class ReproductionReport {
             total += res == null ? 0 : ((Number) res.getOrDefault("seconds", 0)).doubleValue();
         }
         Preset p = budget.preset();
-        d.paragraph(String.format(Locale.ROOT, "Written by `./usp experiment reproduce --budget %s` on %s. Machine:"
+        d.paragraph(String.format(Locale.ROOT, "Written by `./usp experiment reproduce --budget %s` on %s. Machine (of the sitting that wrote it):"
                 + " %s, %d hardware threads, Java %s. Time: %.1f min of stage work in all (each stage timed in the"
                 + " sitting that finished it); the command ran %.1f min in %d sitting%s (listed under"
-                + " Reproduce).", budget.name(), LocalDate.now(), cpuModel(),
+                + " Reproduce).", budget.name(), LocalDate.now(), SittingLog.cpuModel(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), total / 60, wall / 60,
                 sittings.size(), sittings.size() == 1 ? "" : "s"));
         d.paragraph(String.format(Locale.ROOT, "Data: %s, %s training images for the VAE latents (%s), the test"
@@ -223,7 +223,9 @@ final class ReproductionReport {
 
         d.heading(2, "Reproduce");
         d.paragraph("`./usp experiment reproduce --budget " + budget.name() + " --out runs/reproduce-"
-                + budget.name() + "` (re-running it continues an interrupted study; finished stages are skipped)."
+                + budget.name() + "` (re-running it continues an interrupted study; finished stages are skipped;"
+                + " `./usp experiment carry --run runs/reproduce-" + budget.name() + " --to DIR` and `--from DIR`"
+                + " carry a stopped study to another machine)."
                 + " The settings, as `--budget " + budget.name() + "` defines them:");
         List<List<String>> cfg = new ArrayList<>();
         budget.toMap().forEach((k, v) -> cfg.add(List.of(k, String.valueOf(v))));
@@ -237,11 +239,12 @@ final class ReproductionReport {
             Map<String, Object> s = sittings.get(i);
             sat.add(List.of(String.valueOf(i + 1), String.valueOf(s.get("started")),
                     String.format(Locale.ROOT, "%.1f", num(s, "active_seconds") / 60),
-                    Boolean.TRUE.equals(s.get("finished")) ? "yes" : "no"));
+                    Boolean.TRUE.equals(s.get("finished")) ? "yes" : "no",
+                    String.valueOf(s.getOrDefault("machine", "—"))));
         }
         d.paragraph("Sittings of the command (`sittings.json`: minutes it ran, stopped or suspended time not counted;"
                 + " a sitting that was killed is counted to its last 30-second tick):");
-        d.table(List.of("sitting", "started (UTC)", "minutes", "finished the study"), sat);
+        d.table(List.of("sitting", "started (UTC)", "minutes", "finished the study", "machine"), sat);
         Files.writeString(files.resolve("sittings.json"), Json.write(Map.of("sittings", sittings)) + "\n");
         writeCompactMetrics(run, files.resolve("metrics.jsonl"));
         Files.writeString(files.resolve("budget.json"), Json.write(budget.toMap()) + "\n");
@@ -387,19 +390,6 @@ final class ReproductionReport {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim() + " (" + System.getProperty("os.arch") + ")";
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: fall through to the architecture alone
-        }
-        return System.getProperty("os.arch");
     }
 
     private static String label(String model) {

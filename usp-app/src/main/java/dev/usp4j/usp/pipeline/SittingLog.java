@@ -1,6 +1,7 @@
 package dev.usp4j.usp.pipeline;
 
 import dev.usp4j.tensor.io.Json;
+import dev.usp4j.tensor.cpu.KernelPath;
 import dev.usp4j.usp.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +62,7 @@ final class SittingLog implements AutoCloseable {
         current.put("started", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         current.put("active_seconds", 0.0);
         current.put("finished", false);
+        current.put("machine", machine());
         sittings.add(current);
         lastTick = clock.getAsLong();
         write();
@@ -113,6 +115,29 @@ final class SittingLog implements AutoCloseable {
             t += ((Number) s.getOrDefault("active_seconds", 0)).doubleValue();
         }
         return t;
+    }
+
+    /**
+     * This machine as a sitting's row gives it (a carried study's sittings may run on different machines, and the
+     * vector width sets the CPU kernels' speed): CPU model, hardware threads and the float vector width.
+     */
+    static String machine() {
+        return cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " hardware threads, "
+                + KernelPath.F.vectorBitSize() + "-bit vectors";
+    }
+
+    /** The CPU model from /proc/cpuinfo with the architecture, or the architecture alone elsewhere. */
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim() + " (" + System.getProperty("os.arch") + ")";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through to the architecture alone
+        }
+        return System.getProperty("os.arch");
     }
 
     private void write() throws IOException {

@@ -53,4 +53,12 @@ final class StageInputs {
             default -> List.of(Path.of(stage));
         };
     }
+
+    /**
+     * Whether {@code stage}'s outputs are caches that its upstream stages fully determine: a carried run folder
+     * ({@link RunCarry}) leaves them out, and a sitting that finds the stage finished but its files gone rebuilds them.
+     */
+    static boolean rebuiltOnResume(String stage) {
+        return stage.equals("latents") || stage.equals("pixels");
+    }
 }

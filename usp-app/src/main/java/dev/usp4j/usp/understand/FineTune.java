@@ -2,8 +2,6 @@ package dev.usp4j.usp.understand;
 
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.data.LatentCache;
-import dev.usp4j.nn.LoadReport;
-import dev.usp4j.nn.io.TrainingCheckpoint;
 import dev.usp4j.nn.losses.Losses;
 import dev.usp4j.nn.losses.Reduction;
 import dev.usp4j.nn.optim.AdamW;
@@ -11,9 +9,7 @@ import dev.usp4j.nn.optim.ParamGroups;
 import dev.usp4j.nn.vit.VisionTransformer;
 import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
-import dev.usp4j.tensor.random.Generator;
 import dev.usp4j.usp.pretrain.LatentBatches;
-import dev.usp4j.usp.pretrain.LatentTrainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,14 +29,11 @@ import java.util.Set;
  * from the default generator, whose state the checkpoints keep. Given a device, the ViT trains and evaluates there
  * (drop path draws its masks there, from the same generator); checkpoints are device-free.
  */
-public final class FineTune extends LatentTrainer {
+public final class FineTune extends EncoderClassifier<AdamW> {
     /** timm's VisionTransformer.no_weight_decay(), which MAE passes to param_groups_lrd. */
     private static final Set<String> NO_WEIGHT_DECAY = Set.of("pos_embed", "cls_token", "dist_token");
 
     private final FineTuneConfig config;
-    private final VisionTransformer model;
-    private final AdamW optimizer;
-    private final LoadReport pretrainedReport;
 
     /**
      * Fine-tuning of {@code pretrained} (an MAE state dict; null trains from scratch) on {@code cache}, checkpointing
@@ -53,15 +46,11 @@ public final class FineTune extends LatentTrainer {
     /** As {@link #FineTune(FineTuneConfig, Map, LatentCache, Path)}, training on {@code device}. */
     public FineTune(FineTuneConfig config, Map<String, NDArray> pretrained, LatentCache cache, Path checkpointFile,
                     Device device) {
-        super(FineTuneConfig.KIND, config.train(), cache, checkpointFile);
-        Top1.checkCache("FineTune", cache, config.model());
+        super("FineTune", FineTuneConfig.KIND, config.model(), config.train(), pretrained, cache, checkpointFile,
+                device, model -> { }, model -> new AdamW(ParamGroups.layerDecay(model, config.train().lr(),
+                        config.train().weightDecay(), NO_WEIGHT_DECAY, config.layerDecay()), config.beta1(),
+                        config.beta2(), 1e-8));
         this.config = config;
-        Generator.manualSeed(config.train().seed());
-        this.model = new VisionTransformer(config.model(), Generator.defaultGenerator());
-        this.pretrainedReport = Top1.loadMae("FineTune", model, pretrained);
-        model.to(device);  // after loading on the host, before the optimiser whose state follows the parameters
-        this.optimizer = new AdamW(ParamGroups.layerDecay(model, config.train().lr(), config.train().weightDecay(),
-                NO_WEIGHT_DECAY, config.layerDecay()), config.beta1(), config.beta2(), 1e-8);
     }
 
     /** A fine-tune rebuilt from the config in {@code checkpoint} and resumed from it. */
@@ -83,32 +72,8 @@ public final class FineTune extends LatentTrainer {
     }
 
     @Override
-    public VisionTransformer model() {
-        return model;
-    }
-
-    @Override
-    public AdamW optimizer() {
-        return optimizer;
-    }
-
-    /** What loading the pretrained weights reported (null when trained from scratch). */
-    public LoadReport pretrainedReport() {
-        return pretrainedReport;
-    }
-
-    /** Top-1 accuracy in [0, 1] on every sample of {@code cache} (eval mode: no drop path). */
-    public double evaluate(LatentCache cache) {
-        return Top1.evaluate("FineTune", model, cache, config.train().batchSize());
-    }
-
-    @Override
-    protected TrainingCheckpoint checkpointParts() {
-        return new TrainingCheckpoint(model).withOptimizer(optimizer);
-    }
-
-    @Override
     protected Tensor loss(LatentBatches.Batch batch) {
+        VisionTransformer model = model();
         model.train();
         return Losses.crossEntropy(model.forward(Tensor.of(batch.latents())), batch.labels(), Reduction.MEAN,
                 config.labelSmoothing());

@@ -4,17 +4,13 @@ import dev.usp4j.nn.vit.VitConfig;
 import dev.usp4j.autograd.GradMode;
 import dev.usp4j.autograd.Tensor;
 import dev.usp4j.data.LatentCache;
-import dev.usp4j.nn.LoadReport;
-import dev.usp4j.nn.io.TrainingCheckpoint;
 import dev.usp4j.nn.losses.Losses;
 import dev.usp4j.nn.optim.LARS;
 import dev.usp4j.nn.optim.ParamGroup;
 import dev.usp4j.nn.vit.VisionTransformer;
 import dev.usp4j.tensor.Device;
 import dev.usp4j.tensor.NDArray;
-import dev.usp4j.tensor.random.Generator;
 import dev.usp4j.usp.pretrain.LatentBatches;
-import dev.usp4j.usp.pretrain.LatentTrainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,11 +30,8 @@ import java.util.Map;
  * the probe (backbone and head) trains and evaluates there; checkpoints are device-free, so a run may resume on
  * another device.
  */
-public final class LinearProbe extends LatentTrainer {
+public final class LinearProbe extends EncoderClassifier<LARS> {
     private final LinearProbeConfig config;
-    private final VisionTransformer model;
-    private final LARS optimizer;
-    private final LoadReport pretrainedReport;
 
     /**
      * A probe of {@code pretrained} (an MAE state dict, e.g. {@code MaskedLatentTrainer.readPretrained}; null for a
@@ -53,17 +46,11 @@ public final class LinearProbe extends LatentTrainer {
     /** As {@link #LinearProbe(LinearProbeConfig, Map, LatentCache, Path)}, training on {@code device}. */
     public LinearProbe(LinearProbeConfig config, Map<String, NDArray> pretrained, LatentCache cache,
                        Path checkpointFile, Device device) {
-        super(LinearProbeConfig.KIND, config.train(), cache, checkpointFile);
-        Top1.checkCache("LinearProbe", cache, config.model());
+        super("LinearProbe", LinearProbeConfig.KIND, config.model(), config.train(), pretrained, cache,
+                checkpointFile, device, VisionTransformer::freezeBackbone,
+                model -> new LARS(List.of(new ParamGroup("head", model.head.parameters(), config.train().lr(),
+                        config.train().weightDecay(), 1.0)), config.momentum(), config.trustCoefficient()));
         this.config = config;
-        Generator.manualSeed(config.train().seed());
-        this.model = new VisionTransformer(config.model(), Generator.defaultGenerator());
-        this.pretrainedReport = Top1.loadMae("LinearProbe", model, pretrained);
-        model.freezeBackbone();
-        model.to(device);  // after loading on the host, before the optimiser whose state follows the parameters
-        List<Tensor> head = model.head.parameters();
-        this.optimizer = new LARS(List.of(new ParamGroup("head", head, config.train().lr(),
-                config.train().weightDecay(), 1.0)), config.momentum(), config.trustCoefficient());
     }
 
     /**
@@ -88,32 +75,8 @@ public final class LinearProbe extends LatentTrainer {
     }
 
     @Override
-    public VisionTransformer model() {
-        return model;
-    }
-
-    @Override
-    public LARS optimizer() {
-        return optimizer;
-    }
-
-    /** What loading the pretrained weights reported (null when the backbone was not loaded). */
-    public LoadReport pretrainedReport() {
-        return pretrainedReport;
-    }
-
-    /** Top-1 accuracy in [0, 1] on every sample of {@code cache} (eval mode: BatchNorm uses its running stats). */
-    public double evaluate(LatentCache cache) {
-        return Top1.evaluate("LinearProbe", model, cache, config.train().batchSize());
-    }
-
-    @Override
-    protected TrainingCheckpoint checkpointParts() {
-        return new TrainingCheckpoint(model).withOptimizer(optimizer);
-    }
-
-    @Override
     protected Tensor loss(LatentBatches.Batch batch) {
+        VisionTransformer model = model();
         model.train();
         NDArray features;
         try (GradMode.Scope s = GradMode.noGrad()) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code ./usp experiment reproduce} on the tiny budget: every arm, seed, probe and ablation runs; the write-up has
  * the speedup, understanding and ablation tables, its plots and the compact metrics; a second run skips every stage;
- * a study cut off mid-way resumes the missing stages only; {@code --publish} copies the write-up.
+ * a study cut off mid-way resumes the missing stages only; {@code --publish} copies the write-up; a study carried to
+ * another run folder ({@code ./usp experiment carry}) continues there.
  */
 class ReproductionTest {
     @TempDir
@@ -108,9 +109,9 @@ class ReproductionTest {
         assertEquals(1, sittings.size());
         assertEquals(true, ((Map<?, ?>) sittings.get(0)).get("finished"));
         assertTrue(doc.contains("in 1 sitting (listed under Reproduce)"), doc);
-        String sittingRow = "\\| 1 \\| \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\| \\d+\\.\\d \\| yes \\|";
+        String sittingRow = "\\| 1 \\| \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\| \\d+\\.\\d \\| yes \\| .+, \\d+ hardware threads, \\d+-bit vectors \\|";
         assertTrue(doc.lines().anyMatch(l -> l.matches(sittingRow)),
-                "the sitting's row: start to the second, minutes to a tenth\n" + doc);
+                "the sitting's row: start to the second, minutes to a tenth, the machine\n" + doc);
 
         String again = usp("experiment", "reproduce", "--budget", "tiny", "--out", run.toString());
         assertFalse(again.contains(": running"), again);
@@ -134,5 +135,65 @@ class ReproductionTest {
         assertTrue(Files.readString(docs.resolve("REPRODUCTION-TINY.md")).contains("in 3 sittings"),
                 "the report counts every sitting of the study");
         assertTrue(Files.exists(docs.resolve("reproduction-tiny/sittings.json")));
+
+        carriedToAnotherMachine(run, doc);
+    }
+
+    /**
+     * The study carried through a small folder (as through the repository) and continued in a new run folder: one
+     * stage left unfinished runs again, the caches are rebuilt, every other stage keeps its results.
+     */
+    private void carriedToAnotherMachine(Path run, String doc) throws Exception {
+        Files.delete(run.resolve("stages/probe-steps2.json")); // stopped while it ran
+        Path carry = dir.resolve("carried/reproduce-tiny");
+        String saved = usp("experiment", "carry", "--run", run.toString(), "--to", carry.toString());
+        assertTrue(saved.contains("carried 26 finished stages"), saved);
+        assertTrue(saved.contains("[probe-steps2]"), saved);
+        assertFalse(Files.exists(carry.resolve("stages/probe-steps2.json")), "an unfinished stage is not carried");
+        assertFalse(Files.exists(carry.resolve("probe-steps2")));
+        assertFalse(Files.exists(carry.resolve("latents")), "caches are rebuilt, not carried");
+        assertFalse(Files.exists(carry.resolve("pixels")));
+        assertTrue(Files.exists(carry.resolve("vae/model/diffusion_pytorch_model.safetensors")));
+        assertTrue(Files.exists(carry.resolve("classifier.safetensors")));
+        assertTrue(Files.exists(carry.resolve("dit-usp-s2/evals.json")));
+        try (var files = Files.walk(carry)) {
+            List<Path> ckpts = files.filter(f -> f.getFileName().toString().endsWith(".ckpt.safetensors")
+                    && !f.getFileName().toString().equals("pretrain.ckpt.safetensors")).toList();
+            assertEquals(List.of(), ckpts, "training checkpoints of finished stages stay behind");
+        }
+        Path encoder = carry.resolve("pretrain/pretrain.ckpt.safetensors");
+        try (var f = dev.usp4j.tensor.io.Safetensors.open(encoder)) {
+            assertTrue(f.names().stream().noneMatch(n -> n.startsWith("optim.")), f.names().toString());
+            assertTrue(f.names().stream().anyMatch(n -> n.startsWith("model.")), f.names().toString());
+        }
+        assertTrue(Files.size(encoder) < Files.size(run.resolve("pretrain/pretrain.ckpt.safetensors")) / 2);
+        assertTrue(Files.readAllLines(carry.resolve("metrics.jsonl")).stream()
+                .noneMatch(l -> l.contains("\"stage\":\"probe-steps2\"")), "an unfinished stage's metrics stay behind");
+        // carrying again replaces the earlier carry
+        assertTrue(usp("experiment", "carry", "--run", run.toString(), "--to", carry.toString())
+                .contains("carried 26 finished stages"));
+
+        Path elsewhere = dir.resolve("other-machine/run");
+        String restored = usp("experiment", "carry", "--run", elsewhere.toString(), "--from", carry.toString());
+        assertTrue(restored.contains("restored 26 finished stages"), restored);
+        assertFalse(Files.exists(elsewhere.resolve(RunCarry.MANIFEST)));
+        StringWriter err = new StringWriter();
+        assertEquals(2, dev.usp4j.usp.Main.execute(new String[] {"experiment", "carry", "--run", elsewhere.toString(),
+            "--from", carry.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err, true)));
+        assertTrue(err.toString().contains(elsewhere + " is not empty"), err.toString());
+
+        String continued = usp("experiment", "reproduce", "--budget", "tiny", "--out", elsewhere.toString());
+        assertTrue(continued.contains("stage latents: done earlier, but its caches are missing"), continued);
+        assertTrue(continued.contains("stage pixels: done earlier, but its caches are missing"), continued);
+        assertTrue(continued.contains("stage probe-steps2: running"), continued);
+        assertEquals(1, continued.lines().filter(l -> l.endsWith(": running")).count(), continued);
+        assertTrue(Files.exists(elsewhere.resolve("latents/train.safetensors")));
+        String carriedDoc = Files.readString(elsewhere.resolve("REPRODUCTION-TINY.md"));
+        for (String row : new String[] {"| DiT | 1 |", "| SiT | 2 |", "| USP (MAE on VAE latents) |",
+            "| pixel-space MAE, same size and steps |"}) {
+            assertEquals(doc.lines().filter(l -> l.startsWith(row)).toList(),
+                    carriedDoc.lines().filter(l -> l.startsWith(row)).toList(), "carried results are kept: " + row);
+        }
+        assertTrue(carriedDoc.contains("in 4 sittings"), "the sittings travel with the study\n" + carriedDoc);
     }
 }

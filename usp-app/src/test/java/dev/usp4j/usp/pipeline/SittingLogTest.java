@@ -53,6 +53,9 @@ class SittingLogTest {
             assertEquals(false, s.get(1).get("finished"));
             assertEquals(true, s.get(2).get("finished"));
             assertEquals(152, third.totalSeconds(), 1e-9);
+            String machine = String.valueOf(s.get(2).get("machine"));
+            assertTrue(machine.matches(".+, " + Runtime.getRuntime().availableProcessors()
+                    + " hardware threads, (128|256|512)-bit vectors"), "each sitting names its machine: " + machine);
         }
         List<?> onDisk = (List<?>) Json.parseObject(Files.readString(dir.resolve("sittings.json"))).get("sittings");
         assertEquals(3, onDisk.size());
