@@ -15,7 +15,9 @@ import java.util.Map;
  * overflow), and every failure is an {@link IllegalArgumentException}. Writing escapes exactly as serde_json and
  * Python's {@code json.dumps(ensure_ascii=False)} do (two-character escapes for backspace, tab, newline, form feed
  * and carriage return, a six-character lower-case hex escape for the other control characters, everything else raw
- * UTF-8), so headers come out byte-identical to theirs.
+ * UTF-8), so headers come out byte-identical to theirs. The one leniency is Python's: {@code NaN},
+ * {@code Infinity} and {@code -Infinity} read as those doubles, since {@code json.dumps} writes them by default (and
+ * this class did for results files before it wrote them as null).
  */
 public final class Json {
     /** Deepest nesting of arrays and objects accepted. */
@@ -86,7 +88,14 @@ public final class Json {
                 return literal("false", Boolean.FALSE);
             case 'n':
                 return literal("null", null);
+            case 'N':
+                return literal("NaN", Double.NaN);
+            case 'I':
+                return literal("Infinity", Double.POSITIVE_INFINITY);
             default:
+                if (s.startsWith("-Infinity", i)) {
+                    return literal("-Infinity", Double.NEGATIVE_INFINITY);
+                }
                 return number();
         }
     }
@@ -226,7 +235,10 @@ public final class Json {
         i++;
     }
 
-    /** Writes maps, lists, strings, numbers, booleans and null as compact JSON. */
+    /**
+     * Writes maps, lists, strings, numbers, booleans and null as compact JSON; NaN and infinities, which JSON cannot
+     * hold, as null.
+     */
     public static String write(Object v) {
         StringBuilder b = new StringBuilder();
         write(b, v);
@@ -261,6 +273,9 @@ public final class Json {
                 }
                 b.append(']');
             }
+            // JSON has no NaN or infinity; null keeps the file readable by every parser (as JSON.stringify does).
+            case Double d when !Double.isFinite(d) -> b.append("null");
+            case Float f when !Float.isFinite(f) -> b.append("null");
             case Number n -> b.append(n);
             case Boolean bool -> b.append(bool);
             default -> throw new IllegalArgumentException("json: cannot write " + v.getClass());

@@ -266,4 +266,20 @@ class SafetensorsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":}"));
         assertTrue(e.getMessage().contains("offset"), e.getMessage());
     }
+
+    /** A stage whose loss is NaN must still leave a results file that every JSON parser (and this one) reads. */
+    @Test
+    void jsonNonFiniteNumbers() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("nan", Double.NaN);
+        m.put("inf", Float.NEGATIVE_INFINITY);
+        m.put("x", 0.5);
+        assertEquals("{\"nan\":null,\"inf\":null,\"x\":0.5}", Json.write(m));
+        // what Python's json.dumps writes by default
+        java.util.Map<String, Object> py = Json.parseObject("{\"a\":NaN,\"b\":[Infinity,-Infinity,-1]}");
+        assertTrue(Double.isNaN((Double) py.get("a")));
+        assertEquals(java.util.List.of(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -1L), py.get("b"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("[Nan]"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("[-Inf]"));
+    }
 }

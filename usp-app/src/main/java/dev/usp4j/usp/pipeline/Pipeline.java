@@ -353,8 +353,17 @@ public final class Pipeline {
                     bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss()));
                 });
             }
-            return Map.of("loss", last == null ? Double.NaN : last.loss());
+            return Map.of("loss", last != null ? last.loss() : lastLogged(stage, "loss"));
         }
+    }
+
+    /**
+     * The last value of {@code name} that stage {@code stage} logged, NaN if none: the result of a stage resumed from
+     * a checkpoint of its last step, which trains no step in this sitting.
+     */
+    private double lastLogged(String stage, String name) throws IOException {
+        var series = MetricsLog.read(run).getOrDefault(stage, Map.of()).get(name);
+        return series == null || series.isEmpty() ? Double.NaN : series.lastEntry().getValue();
     }
 
     private Map<String, Object> classifier(Dataset train, Dataset test) throws IOException {

@@ -201,11 +201,18 @@ public final class RunCarry {
         if (!Files.exists(from)) {
             return;
         }
-        // Unfinished stages run again from their start in the next sitting and log their steps again.
+        // Unfinished stages run again from their start in the next sitting and log their steps again; a line cut off
+        // by a kill is dropped, as MetricsLog.read skips it.
         List<String> lines = new ArrayList<>();
         try (Stream<String> s = Files.lines(from, StandardCharsets.UTF_8)) {
             s.forEach(l -> {
-                if (!l.isBlank() && finished.contains(String.valueOf(Json.parseObject(l).get("stage")))) {
+                Object stage;
+                try {
+                    stage = l.isBlank() ? null : Json.parseObject(l).get("stage");
+                } catch (IllegalArgumentException e) {
+                    stage = null;
+                }
+                if (stage != null && finished.contains(String.valueOf(stage))) {
                     lines.add(l);
                 }
             });

@@ -126,6 +126,13 @@ class ReproductionTest {
         assertTrue(resumed.contains("stage sit-usp-s1: done earlier, skipped"), resumed);
         assertTrue(resumed.contains("stage dit-scratch-s2: running") && resumed.contains("stage probe-steps2: running"),
                 resumed);
+        for (String stage : stages) {
+            // pretraining stages resumed from their last checkpoint train no step here: their loss is the logged one
+            Object loss = ((Map<?, ?>) Json.parseObject(Files.readString(run.resolve("stages/" + stage + ".json")))
+                    .get("results")).get("loss");
+            assertTrue(loss == null && !stage.startsWith("pretrain") || loss instanceof Double d && Double.isFinite(d),
+                    stage + " loss " + loss);
+        }
         assertEquals(doc.lines().filter(l -> l.startsWith("| DiT | 1 |")).toList(),
                 Files.readString(run.resolve("REPRODUCTION-TINY.md")).lines().filter(l -> l.startsWith("| DiT | 1 |"))
                         .toList(), "finished arms keep their numbers");
