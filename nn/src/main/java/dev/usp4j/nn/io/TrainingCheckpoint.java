@@ -87,15 +87,30 @@ public final class TrainingCheckpoint {
 
     // ---- saving ---------------------------------------------------------------------------------------------------
 
+    private static void requireFinite(String where, Object v) {
+        switch (v) {
+            case Map<?, ?> m -> m.forEach((k, x) -> requireFinite(where + "." + k, x));
+            case List<?> l -> {
+                for (int k = 0; k < l.size(); k++) {
+                    requireFinite(where + "[" + k + "]", l.get(k));
+                }
+            }
+            case Double d when !Double.isFinite(d) -> throw new IllegalArgumentException(
+                    "TrainingCheckpoint.save: " + where + " is " + d + "; the config is JSON, which holds finite"
+                            + " numbers only");
+            case Float f when !Float.isFinite(f) -> throw new IllegalArgumentException(
+                    "TrainingCheckpoint.save: " + where + " is " + f + "; the config is JSON, which holds finite"
+                            + " numbers only");
+            case null, default -> {
+            }
+        }
+    }
+
     /** Writes the checkpoint at {@code step} with {@code config} (maps, lists, strings, finite numbers, booleans). */
     public void save(Path path, long step, Map<String, ?> config) throws IOException {
+        // JSON cannot hold NaN or infinity (Json writes them as null): a resumed run would read back another config.
+        requireFinite("config", config == null ? Map.of() : config);
         String configJson = Json.write(config == null ? Map.of() : config);
-        try {
-            Json.parseObject(configJson);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("TrainingCheckpoint.save: config is not valid JSON (non-finite"
-                    + " number?): " + e.getMessage(), e);
-        }
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         prefixed("model.", model.stateDict(), tensors);
         if (emaState != null) {

@@ -266,7 +266,7 @@ class TrainingCheckpointTest {
         c.save(p, 2, Map.of("run", "second"));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> c.save(p, 3, Map.of("lr", Double.NaN)));
-        assertTrue(bad.getMessage().contains("config"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("config.lr is NaN"), bad.getMessage());
         try (var files = Files.list(dir)) {
             assertEquals(List.of(p), files.toList(), "no temporary file may remain");
         }
