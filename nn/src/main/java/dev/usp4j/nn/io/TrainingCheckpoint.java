@@ -95,11 +95,9 @@ public final class TrainingCheckpoint {
                     requireFinite(where + "[" + k + "]", l.get(k));
                 }
             }
-            case Double d when !Double.isFinite(d) -> throw new IllegalArgumentException(
-                    "TrainingCheckpoint.save: " + where + " is " + d + "; the config is JSON, which holds finite"
-                            + " numbers only");
-            case Float f when !Float.isFinite(f) -> throw new IllegalArgumentException(
-                    "TrainingCheckpoint.save: " + where + " is " + f + "; the config is JSON, which holds finite"
+            // integral numbers are always finite; doubleValue() keeps Float's NaN and infinities
+            case Number n when !Double.isFinite(n.doubleValue()) -> throw new IllegalArgumentException(
+                    "TrainingCheckpoint.save: " + where + " is " + n + "; the config is JSON, which holds finite"
                             + " numbers only");
             case null, default -> {
             }
@@ -109,8 +107,9 @@ public final class TrainingCheckpoint {
     /** Writes the checkpoint at {@code step} with {@code config} (maps, lists, strings, finite numbers, booleans). */
     public void save(Path path, long step, Map<String, ?> config) throws IOException {
         // JSON cannot hold NaN or infinity (Json writes them as null): a resumed run would read back another config.
-        requireFinite("config", config == null ? Map.of() : config);
-        String configJson = Json.write(config == null ? Map.of() : config);
+        Map<String, ?> cfg = config == null ? Map.of() : config;
+        requireFinite("config", cfg);
+        String configJson = Json.write(cfg);
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         prefixed("model.", model.stateDict(), tensors);
         if (emaState != null) {
